@@ -1,0 +1,43 @@
+//! The rules of a tweetchat, with no I/O: what a valid hashtag, handle or message is, how a
+//! session moves through its lifecycle, and how `Q1`/`A1` labels link answers to questions.
+//!
+//! # Layout
+//! - [`values`]: validated newtypes ([`Hashtag`], [`Handle`], [`MessageText`], [`ClientMsgId`],
+//!   [`Title`]). A value of these types is valid by construction: parse at the edge, trust inside.
+//! - [`lifecycle`]: [`SessionStatus`] and the transitions between its states.
+//! - [`labels`]: answer-label parsing and hashtag / mention extraction from message text.
+//! - [`role`]: who a person is in a session and what that lets them do.
+//!
+//! Every other crate depends on this one; this one depends on nothing of ours.
+
+pub mod labels;
+pub mod lifecycle;
+pub mod role;
+pub mod values;
+
+pub use labels::{answer_label, extract_hashtags, extract_mentions, question_label};
+pub use lifecycle::{SessionAction, SessionStatus, Timetable};
+pub use role::Role;
+pub use values::{ClientMsgId, DEFAULT_MAX_TEXT_CHARS, Handle, Hashtag, MessageText, Title};
+
+/// Why a value or a transition was refused. `field` names the input at fault so the edge can
+/// tell the user exactly what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    #[error("a session that is {from} cannot {action}")]
+    Transition {
+        from: SessionStatus,
+        action: SessionAction,
+    },
+}
+
+impl DomainError {
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        DomainError::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! The shapes that frames carry: a message, a session, a person.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A person as others see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuthorView {
+    pub id: Uuid,
+    pub handle: String,
+    pub display_name: String,
+}
+
+/// What kind of stream message this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// Written by a participant.
+    Post,
+    /// A released question (`Q<n>`).
+    Question,
+    /// A notice from the service (a reminder, "10 minutes left").
+    Notice,
+}
+
+/// One message of a session's stream, as every client and the transcript show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MessageView {
+    /// Stable id; the permalink is `/s/{session_id}#m-{id}`.
+    pub id: Uuid,
+    pub seq: i64,
+    pub kind: MessageKind,
+    /// Absent for service notices.
+    pub author: Option<AuthorView>,
+    /// Plain text: render it as text, never as HTML.
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote_of: Option<Uuid>,
+    /// For a question: its number (`Q3` → 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<u32>,
+    /// For an answer: the question number its `A<n>` label names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<u32>,
+    /// The answer names a question not released yet (accepted, but flagged).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub answers_unreleased: bool,
+    #[serde(default)]
+    pub hashtags: Vec<String>,
+    #[serde(default)]
+    pub mentions: Vec<String>,
+    #[serde(default)]
+    pub likes: i64,
+}
+
+/// A session as a client needs it to render the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SessionView {
+    pub id: Uuid,
+    pub series_id: Uuid,
+    /// As the host typed it, with `#`.
+    pub hashtag: String,
+    pub title: String,
+    pub status: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
+/// The question currently open for answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QuestionView {
+    pub number: u32,
+    pub text: String,
+    pub message_id: Uuid,
+    pub seq: i64,
+}
+
+/// The limits this connection is held to, so clients can check before sending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Limits {
+    pub max_text_chars: usize,
+    pub max_frame_bytes: usize,
+    pub posts_per_minute: u32,
+}

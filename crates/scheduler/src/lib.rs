@@ -1,0 +1,113 @@
+//! The scheduler: opens, starts, closes and archives sessions on time, on its own.
+//!
+//! # Layout
+//! One task ([`Scheduler::spawn`]) loops: perform every transition that is due (claimed in the
+//! database with `FOR UPDATE SKIP LOCKED`, so several instances never do one twice), publish each
+//! to the live hub, then sleep until the next due instant, a wake-up ([`Scheduler::wake`], when
+//! a session is created or changed here) or shutdown, whichever comes first. There is no polling
+//! beyond a long safety interval that picks up sessions scheduled through another instance.
+//! After downtime, the first round performs every missed transition in order.
+
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tweetchat_hub::Hub;
+use tweetchat_storage::Database;
+
+/// Where the scheduler gets the time. Tests use a clock they move by hand.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Longest sleep between rounds, so sessions scheduled by another instance are seen.
+const SAFETY_INTERVAL: Duration = Duration::from_secs(30);
+/// Sessions transitioned per transaction.
+const BATCH: i64 = 100;
+/// After a database error, wait this long before trying again.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// A handle on the running scheduler.
+#[derive(Clone)]
+pub struct Scheduler {
+    wake: Arc<Notify>,
+}
+
+impl Scheduler {
+    /// Starts the scheduler loop on `tasks`; it ends when `shutdown` is cancelled.
+    pub fn spawn(
+        db: Database,
+        hub: Hub,
+        clock: Arc<dyn Clock>,
+        shutdown: CancellationToken,
+        tasks: &TaskTracker,
+    ) -> Scheduler {
+        let wake = Arc::new(Notify::new());
+        tasks.spawn(run(db, hub, clock, wake.clone(), shutdown));
+        Scheduler { wake }
+    }
+
+    /// Something changed in the schedule: look again now.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+async fn run(
+    db: Database,
+    hub: Hub,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let pause = match round(&db, &hub, clock.as_ref()).await {
+            Ok(pause) => pause,
+            Err(error) => {
+                tracing::warn!(%error, "scheduler round failed; retrying");
+                RETRY_AFTER
+            }
+        };
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(pause) => {}
+        }
+    }
+}
+
+/// Performs everything due, then says how long to sleep.
+async fn round(
+    db: &Database,
+    hub: &Hub,
+    clock: &dyn Clock,
+) -> Result<Duration, tweetchat_storage::StorageError> {
+    loop {
+        let now = clock.now();
+        let done = db.run_due_transitions(now, BATCH).await?;
+        for transitioned in &done {
+            tracing::info!(session = %transitioned.session.id, status = transitioned.session.status().as_str(), "session transition");
+            hub.publish_transition(transitioned).await;
+        }
+        if done.is_empty() {
+            break;
+        }
+    }
+    let until_next = match db.next_due_at().await? {
+        Some(at) => (at - clock.now()).to_std().unwrap_or(Duration::ZERO),
+        None => SAFETY_INTERVAL,
+    };
+    Ok(until_next.min(SAFETY_INTERVAL))
+}

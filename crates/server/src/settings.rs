@@ -1,0 +1,179 @@
+//! Command line and environment: every setting is a flag with an environment fallback.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// tweetchat: live hashtag chats, scheduled, moderated and archived.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tweetchat",
+    version,
+    about,
+    after_help = "Logging: RUST_LOG sets log levels (default: info), e.g. RUST_LOG=debug or RUST_LOG=info,tweetchat_hub=debug."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage the private PostgreSQL cluster of the data directory (used by scripts/test).
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum DbAction {
+    /// Start the cluster (initialising it on first use) and print its DATABASE_URL.
+    Start,
+    /// Stop the cluster.
+    Stop,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address and port to listen on.
+    #[arg(long, env = "TWEETCHAT_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// PostgreSQL to use. Without it, a private cluster is started from the system's
+    /// PostgreSQL binaries in <data-dir>/postgres.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Where the service keeps its files (the private PostgreSQL cluster among them).
+    #[arg(long, env = "TWEETCHAT_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// The address people use to reach the service; cookies are Secure when it is https.
+    #[arg(
+        long,
+        env = "TWEETCHAT_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_url: String,
+
+    /// Extra browser origins allowed to open websockets and send cookie-authenticated
+    /// requests, comma-separated. The public URL's origin is always allowed.
+    #[arg(long, env = "TWEETCHAT_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Log format.
+    #[arg(
+        long,
+        env = "TWEETCHAT_LOG_FORMAT",
+        value_enum,
+        default_value = "human"
+    )]
+    pub log_format: LogFormat,
+
+    /// Folder of the web front end.
+    #[arg(long, env = "TWEETCHAT_WEB_DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web"))]
+    pub web_dir: PathBuf,
+
+    /// Longest message, in characters.
+    #[arg(long, env = "TWEETCHAT_MAX_MESSAGE_CHARS", default_value_t = 280)]
+    pub max_message_chars: usize,
+
+    /// Posts and likes one person may make per minute.
+    #[arg(long, env = "TWEETCHAT_POST_RATE_PER_MINUTE", default_value_t = 30)]
+    pub post_rate_per_minute: u32,
+
+    /// Database connections in the pool.
+    #[arg(long, env = "TWEETCHAT_DB_CONNECTIONS", default_value_t = 20)]
+    pub db_connections: u32,
+
+    /// Seconds to wait for connections to finish at shutdown.
+    #[arg(long, env = "TWEETCHAT_SHUTDOWN_GRACE", default_value_t = 10)]
+    pub shutdown_grace_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+impl Settings {
+    /// The public URL's origin plus the extra ones, without trailing slashes. `localhost` and
+    /// `127.0.0.1` are the same machine to a person, so each implies the other.
+    pub fn origins(&self) -> Vec<String> {
+        let public = origin_of(&self.public_url);
+        let mut origins = vec![public.clone()];
+        if public.contains("://127.0.0.1") {
+            origins.push(public.replace("://127.0.0.1", "://localhost"));
+        } else if public.contains("://localhost") {
+            origins.push(public.replace("://localhost", "://127.0.0.1"));
+        }
+        origins.extend(
+            self.allowed_origins
+                .iter()
+                .map(|o| o.trim().trim_end_matches('/').to_owned())
+                .filter(|o| !o.is_empty()),
+        );
+        origins
+    }
+}
+
+/// `https://example.org/some/path` → `https://example.org`.
+fn origin_of(url: &str) -> String {
+    let url = url.trim().trim_end_matches('/');
+    match url.find("://") {
+        Some(scheme_end) => match url[scheme_end + 3..].find('/') {
+            Some(path_start) => url[..scheme_end + 3 + path_start].to_owned(),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_url_origin_is_always_allowed() {
+        let cli = Cli::parse_from([
+            "tweetchat",
+            "--public-url",
+            "https://chat.example.org/app/",
+            "--allowed-origins",
+            "https://a.test,https://b.test/",
+        ]);
+        assert_eq!(
+            cli.settings.origins(),
+            vec![
+                "https://chat.example.org",
+                "https://a.test",
+                "https://b.test"
+            ]
+        );
+    }
+
+    #[test]
+    fn help_documents_every_setting() {
+        use clap::CommandFactory;
+        let help = Cli::command().render_long_help().to_string();
+        for flag in [
+            "--bind",
+            "--database-url",
+            "--data-dir",
+            "--public-url",
+            "--allowed-origins",
+            "--log-format",
+            "RUST_LOG",
+        ] {
+            assert!(help.contains(flag), "{flag} missing from --help");
+        }
+    }
+}
