@@ -1,0 +1,8 @@
+//! End-to-end tests: one binary, so the server is linked once.
+
+mod embedded_db;
+mod hub_bad_input;
+mod hub_delivery;
+mod hub_durability;
+mod operations;
+mod skeleton;
