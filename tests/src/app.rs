@@ -51,7 +51,9 @@ impl TestApp {
         let mut settings = settings(&db_url);
         let mut hub = HubConfig::default();
         customize(&mut settings, &mut hub);
-        let app = Application::build_with(settings, hub).await.expect("application builds");
+        let app = Application::build_with(settings, hub)
+            .await
+            .expect("application builds");
         let port = app.port();
         let shutdown = app.shutdown_token();
         let server = tokio::spawn(app.run_until_stopped());
@@ -70,11 +72,20 @@ impl TestApp {
     pub async fn stop(&mut self) {
         self.shutdown.cancel();
         if let Some(server) = self.server.take() {
-            server.await.expect("server task").expect("server stops cleanly");
+            server
+                .await
+                .expect("server task")
+                .expect("server stops cleanly");
         }
     }
 
-    pub async fn request(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -94,14 +105,18 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
-        self.request(reqwest::Method::POST, path, token, Some(body)).await
+        self.request(reqwest::Method::POST, path, token, Some(body))
+            .await
     }
 
     pub async fn sign_up(&self, handle: &str) -> TestUser {
         let (status, body) = self.post("/api/v1/accounts", None, json!({"handle": handle, "display_name": handle, "password": "a long enough password"})).await;
         assert_eq!(status, StatusCode::CREATED, "sign up {handle}: {body}");
         TestUser {
-            id: body["user"]["id"].as_str().and_then(|s| s.parse().ok()).expect("user id"),
+            id: body["user"]["id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .expect("user id"),
             handle: body["user"]["handle"].as_str().expect("handle").to_owned(),
             token: body["token"].as_str().expect("token").to_owned(),
         }
@@ -109,20 +124,41 @@ impl TestApp {
 
     /// A series owned by `host`, and a session of it scheduled an hour ahead.
     pub async fn scheduled_session(&self, host: &TestUser, hashtag: &str) -> Uuid {
-        let (status, body) = self.post("/api/v1/series", Some(&host.token), json!({"hashtag": hashtag, "title": format!("{hashtag} chat")})).await;
+        let (status, body) = self
+            .post(
+                "/api/v1/series",
+                Some(&host.token),
+                json!({"hashtag": hashtag, "title": format!("{hashtag} chat")}),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED, "create series: {body}");
         let starts_at = chrono::Utc::now() + chrono::Duration::hours(1);
         let tag = hashtag.trim_start_matches('#');
-        let (status, body) = self.post(&format!("/api/v1/series/{tag}/sessions"), Some(&host.token), json!({"starts_at": starts_at, "duration_minutes": 60})).await;
+        let (status, body) = self
+            .post(
+                &format!("/api/v1/series/{tag}/sessions"),
+                Some(&host.token),
+                json!({"starts_at": starts_at, "duration_minutes": 60}),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED, "schedule session: {body}");
-        body["id"].as_str().and_then(|s| s.parse().ok()).expect("session id")
+        body["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("session id")
     }
 
     /// A host, and a session of a new series that is live now.
     pub async fn live_session(&self) -> (TestUser, Uuid) {
         let host = self.sign_up("host").await;
         let session = self.scheduled_session(&host, "#WeNurses").await;
-        let (status, body) = self.post(&format!("/api/v1/sessions/{session}/start"), Some(&host.token), json!({})).await;
+        let (status, body) = self
+            .post(
+                &format!("/api/v1/sessions/{session}/start"),
+                Some(&host.token),
+                json!({}),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "start session: {body}");
         (host, session)
     }

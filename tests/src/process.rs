@@ -18,22 +18,41 @@ pub struct ServerProcess {
 /// The `tweetchat` binary next to this test binary (`scripts/test` builds it first).
 pub fn binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe.parent().and_then(Path::parent).expect("target directory");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory");
     let bin = dir.join("tweetchat");
-    assert!(bin.exists(), "{} is missing: build it with `cargo build --bins` (scripts/test does)", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build --bins` (scripts/test does)",
+        bin.display()
+    );
     bin
 }
 
 /// A free port on 127.0.0.1 (bound and released; fine for tests on a quiet loopback).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 impl ServerProcess {
     /// Starts the binary with `args` and environment `env`, logging to `log`, and waits for
     /// `/readyz`.
-    pub async fn start(port: u16, args: &[&str], env: &[(&str, &str)], log: PathBuf) -> ServerProcess {
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
+    pub async fn start(
+        port: u16,
+        args: &[&str],
+        env: &[(&str, &str)],
+        log: PathBuf,
+    ) -> ServerProcess {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("log file");
         let err = file.try_clone().expect("log file");
         let mut command = Command::new(binary());
         command
@@ -60,7 +79,11 @@ impl ServerProcess {
                     return;
                 }
             }
-            assert!(tokio::time::Instant::now() < deadline, "server not ready in {limit:?}; log:\n{}", self.log_text());
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "server not ready in {limit:?}; log:\n{}",
+                self.log_text()
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -70,7 +93,12 @@ impl ServerProcess {
     }
 
     fn pid(&self) -> Pid {
-        Pid::from_raw(self.child.id().and_then(|id| i32::try_from(id).ok()).expect("child pid"))
+        Pid::from_raw(
+            self.child
+                .id()
+                .and_then(|id| i32::try_from(id).ok())
+                .expect("child pid"),
+        )
     }
 
     /// SIGKILL: no chance to clean up, as in a crash.
@@ -82,6 +110,9 @@ impl ServerProcess {
     /// SIGTERM, and wait for a clean exit.
     pub async fn terminate(mut self) -> std::process::ExitStatus {
         let _ = kill(self.pid(), Signal::SIGTERM);
-        tokio::time::timeout(PATIENCE * 2, self.child.wait()).await.expect("server exits after SIGTERM").expect("exit status")
+        tokio::time::timeout(PATIENCE * 2, self.child.wait())
+            .await
+            .expect("server exits after SIGTERM")
+            .expect("exit status")
     }
 }

@@ -11,6 +11,7 @@ pub struct HubMetrics {
     pub commit_batches: Counter,
     pub frames_sent: Counter,
     pub catch_ups: Counter,
+    pub lags: Counter,
     pub slow_closes: Counter,
 }
 

@@ -115,6 +115,13 @@ const MESSAGE_SELECT: &str = "SELECT m.id, m.session_id, m.seq, m.kind, m.author
         m.answers_question, m.answers_unreleased, m.hashtags, m.mentions, m.likes, m.hidden_at, m.pinned_at, m.created_at
    FROM messages m LEFT JOIN users u ON u.id = m.author_id";
 
+/// PostgreSQL keeps microseconds; frames built before and after a round trip through the
+/// database must carry the same instant.
+pub(crate) fn stored_instant(at: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    at.trunc_subsecs(6)
+}
+
 /// Takes the session row's lock for the rest of the transaction: the stream's order is decided
 /// here.
 pub(crate) async fn lock_session(
@@ -140,6 +147,7 @@ pub(crate) async fn insert_events(
     events: &[(&str, Option<Uuid>, Value)],
     now: DateTime<Utc>,
 ) -> Result<Vec<StoredEvent>, StorageError> {
+    let now = stored_instant(now);
     let mut stored = Vec::with_capacity(events.len());
     for (offset, (kind, message_id, payload)) in events.iter().enumerate() {
         let seq = last_seq + 1 + offset as i64;
@@ -175,6 +183,7 @@ impl Database {
         posts: &[NewPost],
         now: DateTime<Utc>,
     ) -> Result<PostBatch, StorageError> {
+        let now = stored_instant(now);
         let mut tx = self.pool.begin().await?;
         let locked = lock_session(&mut tx, session_id).await?;
         if !locked.status.accepts_posts() {
