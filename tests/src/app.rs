@@ -13,13 +13,26 @@ use tweetchat_server::settings::{Cli, Settings};
 use uuid::Uuid;
 
 pub struct TestApp {
-    pub base: String,
-    pub port: u16,
+    pub api: Api,
     pub db_url: String,
     pub db_name: String,
     shutdown: CancellationToken,
     server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// HTTP and websocket helpers for a server on a local port, in-process or not.
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub base: String,
+    pub port: u16,
     pub http: reqwest::Client,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
 }
 
 /// A signed-up person.
@@ -58,13 +71,11 @@ impl TestApp {
         let shutdown = app.shutdown_token();
         let server = tokio::spawn(app.run_until_stopped());
         TestApp {
-            base: format!("http://127.0.0.1:{port}"),
-            port,
+            api: Api::new(port),
             db_url,
             db_name,
             shutdown,
             server: Some(server),
-            http: reqwest::Client::new(),
         }
     }
 
@@ -76,6 +87,16 @@ impl TestApp {
                 .await
                 .expect("server task")
                 .expect("server stops cleanly");
+        }
+    }
+}
+
+impl Api {
+    pub fn new(port: u16) -> Api {
+        Api {
+            base: format!("http://127.0.0.1:{port}"),
+            port,
+            http: reqwest::Client::new(),
         }
     }
 

@@ -74,10 +74,11 @@ impl ServerProcess {
         let url = format!("http://127.0.0.1:{}/readyz", self.port);
         let deadline = tokio::time::Instant::now() + limit;
         loop {
-            if let Ok(response) = reqwest::get(&url).await {
-                if response.status().is_success() {
-                    return;
-                }
+            if reqwest::get(&url)
+                .await
+                .is_ok_and(|response| response.status().is_success())
+            {
+                return;
             }
             assert!(
                 tokio::time::Instant::now() < deadline,

@@ -224,3 +224,14 @@ async fn read_welcome(socket: &mut Socket) -> Welcome {
         }
     }
 }
+
+impl Client {
+    /// A client around a socket that has not said hello (its `welcome` is empty).
+    pub fn from_raw(socket: Socket) -> Client {
+        Client {
+            socket,
+            welcome: Welcome::default(),
+            pending: Default::default(),
+        }
+    }
+}

@@ -39,10 +39,12 @@ pub fn answer_label(text: &str) -> Option<u32> {
         return None;
     }
     let (digits, after) = digits_and_more.split_at(digits_len);
-    if let Some(next) = after.chars().next() {
-        if next.is_alphanumeric() || next == '_' {
-            return None;
-        }
+    if after
+        .chars()
+        .next()
+        .is_some_and(|next| next.is_alphanumeric() || next == '_')
+    {
+        return None;
     }
     let number: u32 = digits.parse().ok()?;
     (1..=MAX_QUESTION_NUMBER)
@@ -52,12 +54,9 @@ pub fn answer_label(text: &str) -> Option<u32> {
 
 /// Hashtags in `text`, as written, first occurrence of each (case-insensitively) kept.
 pub fn extract_hashtags(text: &str) -> Vec<String> {
-    extract(
-        text,
-        '#',
-        |c| is_tag_char(c),
-        |tag| tag.chars().any(char::is_alphabetic),
-    )
+    extract(text, '#', is_tag_char, |tag| {
+        tag.chars().any(char::is_alphabetic)
+    })
 }
 
 /// @mentions in `text`, as written, first occurrence of each (case-insensitively) kept.

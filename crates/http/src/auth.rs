@@ -116,10 +116,12 @@ impl Credential {
 }
 
 pub fn credential(headers: &HeaderMap) -> Option<Credential> {
-    if let Some(value) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        if let Some(token) = value.strip_prefix("Bearer ") {
-            return Some(Credential::Bearer(token.trim().to_owned()));
-        }
+    let bearer = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if let Some(token) = bearer {
+        return Some(Credential::Bearer(token.trim().to_owned()));
     }
     headers
         .get_all(COOKIE)

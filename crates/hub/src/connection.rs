@@ -344,13 +344,15 @@ impl<S: Socket> Connection<S> {
         text: &str,
         reply_to: Option<Uuid>,
         quote_of: Option<Uuid>,
-    ) -> Result<(), ServerFrame> {
+    ) -> Result<(), Box<ServerFrame>> {
         let config = self.hub.config();
-        let with_id = |code: ErrorCode, message: String| ServerFrame::Error {
-            code,
-            message,
-            client_id: Some(client_id.to_owned()),
-            retryable: code.is_retryable(),
+        let with_id = |code: ErrorCode, message: String| {
+            Box::new(ServerFrame::Error {
+                code,
+                message,
+                client_id: Some(client_id.to_owned()),
+                retryable: code.is_retryable(),
+            })
         };
         let user = match &self.user {
             Some(user) if self.role.can_post() => user.clone(),

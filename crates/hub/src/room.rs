@@ -46,6 +46,10 @@ struct Presence {
     last_sent: (u64, u64),
 }
 
+/// The room's post queue is full (or its committer is gone).
+#[derive(Debug)]
+pub(crate) struct QueueFull;
+
 /// What a new subscriber gets: the live receiver and the recent frames after its position.
 pub struct Subscription {
     pub rx: broadcast::Receiver<StreamItem>,
@@ -85,11 +89,9 @@ impl Room {
     }
 
     /// Queues a post for the committer; `Err` when the queue is full (the caller says `busy`).
-    pub(crate) fn submit(&self, request: PostRequest) -> Result<(), PostRequest> {
+    pub(crate) fn submit(&self, request: PostRequest) -> Result<(), QueueFull> {
         self.core.last_used.touch();
-        self.posts.try_send(request).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(r) | mpsc::error::TrySendError::Closed(r) => r,
-        })
+        self.posts.try_send(request).map_err(|_| QueueFull)
     }
 
     pub(crate) fn subscribe(&self, participant: Option<Uuid>) -> Subscription {

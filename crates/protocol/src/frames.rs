@@ -162,7 +162,7 @@ impl ServerFrame {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Welcome {
     /// The version chosen from the client's list.
     pub protocol: u32,

@@ -59,7 +59,7 @@ pub struct MessageView {
 }
 
 /// A session as a client needs it to render the page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SessionView {
     pub id: Uuid,
     pub series_id: Uuid,
@@ -81,7 +81,7 @@ pub struct QuestionView {
 }
 
 /// The limits this connection is held to, so clients can check before sending.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Limits {
     pub max_text_chars: usize,
     pub max_frame_bytes: usize,

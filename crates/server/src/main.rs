@@ -55,9 +55,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 /// Each websocket is a file descriptor; the usual soft limit of 1024 is too low for a big chat.
 fn raise_open_files_limit() {
     use nix::sys::resource::{Resource, getrlimit, setrlimit};
-    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
-        if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_err() {
-            tracing::warn!(soft, hard, "could not raise the open files limit");
-        }
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE)
+        && soft < hard
+        && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_err()
+    {
+        tracing::warn!(soft, hard, "could not raise the open files limit");
     }
 }

@@ -43,7 +43,12 @@ pub enum DbAction {
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// Address and port to listen on.
-    #[arg(long, global = true, env = "TWEETCHAT_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "TWEETCHAT_BIND",
+        default_value = "127.0.0.1:8080"
+    )]
     pub bind: SocketAddr,
 
     /// PostgreSQL to use. Without it, a private cluster is started from the system's
@@ -52,7 +57,12 @@ pub struct Settings {
     pub database_url: Option<String>,
 
     /// Where the service keeps its files (the private PostgreSQL cluster among them).
-    #[arg(long, global = true, env = "TWEETCHAT_DATA_DIR", default_value = "./data")]
+    #[arg(
+        long,
+        global = true,
+        env = "TWEETCHAT_DATA_DIR",
+        default_value = "./data"
+    )]
     pub data_dir: PathBuf,
 
     /// The address people use to reach the service; cookies are Secure when it is https.
@@ -65,7 +75,12 @@ pub struct Settings {
 
     /// Extra browser origins allowed to open websockets and send cookie-authenticated
     /// requests, comma-separated. The public URL's origin is always allowed.
-    #[arg(long, global = true, env = "TWEETCHAT_ALLOWED_ORIGINS", value_delimiter = ',')]
+    #[arg(
+        long,
+        global = true,
+        env = "TWEETCHAT_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
     pub allowed_origins: Vec<String>,
 
     /// Log format.
@@ -82,19 +97,39 @@ pub struct Settings {
     pub web_dir: PathBuf,
 
     /// Longest message, in characters.
-    #[arg(long, global = true, env = "TWEETCHAT_MAX_MESSAGE_CHARS", default_value_t = 280)]
+    #[arg(
+        long,
+        global = true,
+        env = "TWEETCHAT_MAX_MESSAGE_CHARS",
+        default_value_t = 280
+    )]
     pub max_message_chars: usize,
 
     /// Posts and likes one person may make per minute.
-    #[arg(long, global = true, env = "TWEETCHAT_POST_RATE_PER_MINUTE", default_value_t = 30)]
+    #[arg(
+        long,
+        global = true,
+        env = "TWEETCHAT_POST_RATE_PER_MINUTE",
+        default_value_t = 30
+    )]
     pub post_rate_per_minute: u32,
 
     /// Database connections in the pool.
-    #[arg(long, global = true, env = "TWEETCHAT_DB_CONNECTIONS", default_value_t = 20)]
+    #[arg(
+        long,
+        global = true,
+        env = "TWEETCHAT_DB_CONNECTIONS",
+        default_value_t = 20
+    )]
     pub db_connections: u32,
 
     /// Seconds to wait for connections to finish at shutdown.
-    #[arg(long, global = true, env = "TWEETCHAT_SHUTDOWN_GRACE", default_value_t = 10)]
+    #[arg(
+        long,
+        global = true,
+        env = "TWEETCHAT_SHUTDOWN_GRACE",
+        default_value_t = 10
+    )]
     pub shutdown_grace_seconds: u64,
 }
 

@@ -45,6 +45,8 @@ pub struct StoredEvent {
     pub created_at: DateTime<Utc>,
 }
 
+// Entries are short-lived, one per row read; boxing messages would only add an allocation each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamEntry {
     Message(StoredMessage),
