@@ -1,5 +1,6 @@
 //! End-to-end tests: one binary, so the server is linked once.
 
+mod compose;
 mod embedded_db;
 mod hub_bad_input;
 mod hub_delivery;
