@@ -5,9 +5,11 @@ use crate::ws::Client;
 use clap::Parser;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tweetchat_hub::HubConfig;
+use tweetchat_scheduler::Clock;
 use tweetchat_server::Application;
 use tweetchat_server::settings::{Cli, Settings};
 use uuid::Uuid;
@@ -18,6 +20,8 @@ pub struct TestApp {
     pub db_name: String,
     shutdown: CancellationToken,
     server: Option<JoinHandle<anyhow::Result<()>>>,
+    clock: Option<Arc<dyn Clock>>,
+    schedule_changed: Arc<tokio::sync::Notify>,
 }
 
 /// HTTP and websocket helpers for a server on a local port, in-process or not.
@@ -64,40 +68,62 @@ impl TestApp {
         let mut settings = settings(&db_url);
         let mut hub = HubConfig::default();
         customize(&mut settings, &mut hub);
-        let app = Application::build_with(settings, hub)
-            .await
-            .expect("application builds");
+        Self::start(db_name, db_url, settings, hub, None).await
+    }
+
+    /// Starts the app with the scheduler reading `clock`.
+    pub async fn spawn_with_clock(clock: Arc<dyn Clock>) -> TestApp {
+        let (db_name, db_url) = db::fresh_database().await;
+        let settings = settings(&db_url);
+        Self::start(db_name, db_url, settings, HubConfig::default(), Some(clock)).await
+    }
+
+    /// Stops the app gracefully and starts a new one on the same database and clock: a
+    /// restart, with whatever happened to the clock in between as downtime.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let settings = settings(&self.db_url);
+        let db_name = std::mem::take(&mut self.db_name);
+        let fresh = Self::start(db_name, self.db_url.clone(), settings, HubConfig::default(), self.clock.clone()).await;
+        // The old app is stopped and no longer owns the database (its name was taken).
+        drop(std::mem::replace(self, fresh));
+    }
+
+    /// Wakes the scheduler, as a change of schedule does (tests call it after moving a clock).
+    pub fn wake_scheduler(&self) {
+        self.schedule_changed.notify_one();
+    }
+
+    async fn start(
+        db_name: String,
+        db_url: String,
+        settings: Settings,
+        hub: HubConfig,
+        clock: Option<Arc<dyn Clock>>,
+    ) -> TestApp {
+        let mut app = Application::build_with(settings, hub).await.expect("application builds");
+        if let Some(clock) = &clock {
+            app.set_clock(clock.clone());
+        }
+        let schedule_changed = app.state().schedule_changed.clone();
         let port = app.port();
         let shutdown = app.shutdown_token();
         let server = tokio::spawn(app.run_until_stopped());
-        TestApp {
-            api: Api::new(port),
-            db_url,
-            db_name,
-            shutdown,
-            server: Some(server),
-        }
+        TestApp { api: Api::new(port), db_url, db_name, shutdown, server: Some(server), clock, schedule_changed }
     }
 
     /// Graceful shutdown, as on SIGTERM; waits for it to finish.
     pub async fn stop(&mut self) {
         self.shutdown.cancel();
         if let Some(server) = self.server.take() {
-            server
-                .await
-                .expect("server task")
-                .expect("server stops cleanly");
+            server.await.expect("server task").expect("server stops cleanly");
         }
     }
 }
 
 impl Api {
     pub fn new(port: u16) -> Api {
-        Api {
-            base: format!("http://127.0.0.1:{port}"),
-            port,
-            http: reqwest::Client::new(),
-        }
+        Api { base: format!("http://127.0.0.1:{port}"), port, http: reqwest::Client::new() }
     }
 
     pub async fn request(
@@ -126,18 +152,20 @@ impl Api {
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
-        self.request(reqwest::Method::POST, path, token, Some(body))
-            .await
+        self.request(reqwest::Method::POST, path, token, Some(body)).await
     }
 
     pub async fn sign_up(&self, handle: &str) -> TestUser {
-        let (status, body) = self.post("/api/v1/accounts", None, json!({"handle": handle, "display_name": handle, "password": "a long enough password"})).await;
+        let (status, body) = self
+            .post(
+                "/api/v1/accounts",
+                None,
+                json!({"handle": handle, "display_name": handle, "password": "a long enough password"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED, "sign up {handle}: {body}");
         TestUser {
-            id: body["user"]["id"]
-                .as_str()
-                .and_then(|s| s.parse().ok())
-                .expect("user id"),
+            id: body["user"]["id"].as_str().and_then(|s| s.parse().ok()).expect("user id"),
             handle: body["user"]["handle"].as_str().expect("handle").to_owned(),
             token: body["token"].as_str().expect("token").to_owned(),
         }
@@ -146,11 +174,7 @@ impl Api {
     /// A series owned by `host`, and a session of it scheduled an hour ahead.
     pub async fn scheduled_session(&self, host: &TestUser, hashtag: &str) -> Uuid {
         let (status, body) = self
-            .post(
-                "/api/v1/series",
-                Some(&host.token),
-                json!({"hashtag": hashtag, "title": format!("{hashtag} chat")}),
-            )
+            .post("/api/v1/series", Some(&host.token), json!({"hashtag": hashtag, "title": format!("{hashtag} chat")}))
             .await;
         assert_eq!(status, StatusCode::CREATED, "create series: {body}");
         let starts_at = chrono::Utc::now() + chrono::Duration::hours(1);
@@ -163,23 +187,15 @@ impl Api {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "schedule session: {body}");
-        body["id"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .expect("session id")
+        body["id"].as_str().and_then(|s| s.parse().ok()).expect("session id")
     }
 
     /// A host, and a session of a new series that is live now.
     pub async fn live_session(&self) -> (TestUser, Uuid) {
         let host = self.sign_up("host").await;
         let session = self.scheduled_session(&host, "#WeNurses").await;
-        let (status, body) = self
-            .post(
-                &format!("/api/v1/sessions/{session}/start"),
-                Some(&host.token),
-                json!({}),
-            )
-            .await;
+        let (status, body) =
+            self.post(&format!("/api/v1/sessions/{session}/start"), Some(&host.token), json!({})).await;
         assert_eq!(status, StatusCode::OK, "start session: {body}");
         (host, session)
     }
@@ -195,6 +211,8 @@ impl Drop for TestApp {
         if let Some(server) = self.server.take() {
             server.abort();
         }
-        db::drop_database_blocking(std::mem::take(&mut self.db_name));
+        if !self.db_name.is_empty() {
+            db::drop_database_blocking(std::mem::take(&mut self.db_name));
+        }
     }
 }

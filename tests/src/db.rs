@@ -22,10 +22,7 @@ pub fn url_for(database: &str) -> String {
         None => (url.clone(), String::new()),
     };
     let base = match before_query.rfind('/') {
-        Some(slash)
-            if before_query[..slash].contains("://")
-                && slash > before_query.find("://").unwrap_or(0) + 2 =>
-        {
+        Some(slash) if before_query[..slash].contains("://") && slash > before_query.find("://").unwrap_or(0) + 2 => {
             &before_query[..slash]
         }
         _ => before_query.as_str(),
@@ -34,9 +31,7 @@ pub fn url_for(database: &str) -> String {
 }
 
 async fn admin() -> PgConnection {
-    PgConnection::connect(&server_url())
-        .await
-        .expect("connect to DATABASE_URL")
+    PgConnection::connect(&server_url()).await.expect("connect to DATABASE_URL")
 }
 
 async fn template() -> &'static str {
@@ -49,17 +44,9 @@ async fn template() -> &'static str {
                 .execute(&mut conn)
                 .await
                 .expect("drop old template");
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .expect("create template");
-            let mut template = PgConnection::connect(&url_for(&name))
-                .await
-                .expect("connect to template");
-            tweetchat_storage::MIGRATOR
-                .run(&mut template)
-                .await
-                .expect("migrate template");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create template");
+            let mut template = PgConnection::connect(&url_for(&name)).await.expect("connect to template");
+            tweetchat_storage::MIGRATOR.run(&mut template).await.expect("migrate template");
             template.close().await.ok();
             name
         })
@@ -68,19 +55,14 @@ async fn template() -> &'static str {
 
 /// Databases of test processes that are gone (killed before they could clean up).
 async fn drop_stale_databases(conn: &mut PgConnection) {
-    let names: Vec<String> =
-        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'tc\\_%'")
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap_or_default();
+    let names: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'tc\\_%'")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap_or_default();
     for name in names {
         let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
-        if pid.is_some_and(|pid| {
-            pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
-        }) {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut *conn)
-                .await;
+        if pid.is_some_and(|pid| pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists()) {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut *conn).await;
         }
     }
 }
@@ -88,11 +70,7 @@ async fn drop_stale_databases(conn: &mut PgConnection) {
 /// A new, migrated, empty database; returns its name and URL.
 pub async fn fresh_database() -> (String, String) {
     let template = template().await;
-    let name = format!(
-        "tc_test_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
+    let name = format!("tc_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
     let mut conn = admin().await;
     sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
         .execute(&mut conn)
@@ -106,17 +84,12 @@ pub async fn fresh_database() -> (String, String) {
 /// Drops a test database; safe to call from `Drop` (it runs on its own thread and runtime).
 pub fn drop_database_blocking(name: String) {
     let _ = std::thread::spawn(move || {
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
             return;
         };
         runtime.block_on(async {
             if let Ok(mut conn) = PgConnection::connect(&server_url()).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await;
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
             }
         });
     })

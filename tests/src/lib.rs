@@ -6,10 +6,12 @@
 //! - [`db`]: `DATABASE_URL` (set by `scripts/test`, which starts a private cluster when none is
 //!   given), a migrated template database per test process, and a copy of it per test.
 //! - [`app`]: [`app::TestApp`] starts the application in-process; request helpers.
+//! - [`clock`]: a scheduler clock that runs fast or jumps.
 //! - [`ws`]: [`ws::Client`], a websocket client speaking the protocol.
 //! - [`process`]: the `tweetchat` binary as a child process, for crash and restart tests.
 
 pub mod app;
+pub mod clock;
 pub mod db;
 pub mod process;
 pub mod ws;

@@ -18,41 +18,22 @@ pub struct ServerProcess {
 /// The `tweetchat` binary next to this test binary (`scripts/test` builds it first).
 pub fn binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory");
+    let dir = exe.parent().and_then(Path::parent).expect("target directory");
     let bin = dir.join("tweetchat");
-    assert!(
-        bin.exists(),
-        "{} is missing: build it with `cargo build --bins` (scripts/test does)",
-        bin.display()
-    );
+    assert!(bin.exists(), "{} is missing: build it with `cargo build --bins` (scripts/test does)", bin.display());
     bin
 }
 
 /// A free port on 127.0.0.1 (bound and released; fine for tests on a quiet loopback).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
 impl ServerProcess {
     /// Starts the binary with `args` and environment `env`, logging to `log`, and waits for
     /// `/readyz`.
-    pub async fn start(
-        port: u16,
-        args: &[&str],
-        env: &[(&str, &str)],
-        log: PathBuf,
-    ) -> ServerProcess {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .expect("log file");
+    pub async fn start(port: u16, args: &[&str], env: &[(&str, &str)], log: PathBuf) -> ServerProcess {
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
         let err = file.try_clone().expect("log file");
         let mut command = Command::new(binary());
         command
@@ -74,17 +55,10 @@ impl ServerProcess {
         let url = format!("http://127.0.0.1:{}/readyz", self.port);
         let deadline = tokio::time::Instant::now() + limit;
         loop {
-            if reqwest::get(&url)
-                .await
-                .is_ok_and(|response| response.status().is_success())
-            {
+            if reqwest::get(&url).await.is_ok_and(|response| response.status().is_success()) {
                 return;
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "server not ready in {limit:?}; log:\n{}",
-                self.log_text()
-            );
+            assert!(tokio::time::Instant::now() < deadline, "server not ready in {limit:?}; log:\n{}", self.log_text());
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -94,12 +68,7 @@ impl ServerProcess {
     }
 
     fn pid(&self) -> Pid {
-        Pid::from_raw(
-            self.child
-                .id()
-                .and_then(|id| i32::try_from(id).ok())
-                .expect("child pid"),
-        )
+        Pid::from_raw(self.child.id().and_then(|id| i32::try_from(id).ok()).expect("child pid"))
     }
 
     /// SIGKILL: no chance to clean up, as in a crash.

@@ -26,35 +26,16 @@ pub enum Ended {
 
 impl Client {
     /// Connects, says hello, and returns once `welcome` arrived.
-    pub async fn connect(
-        port: u16,
-        session: Uuid,
-        token: Option<&str>,
-        resume_after: Option<i64>,
-    ) -> Client {
+    pub async fn connect(port: u16, session: Uuid, token: Option<&str>, resume_after: Option<i64>) -> Client {
         let mut socket = raw(port, session).await;
-        let hello = ClientFrame::Hello {
-            protocol: vec![1],
-            token: token.map(str::to_owned),
-            resume_after,
-        };
-        socket
-            .send(Message::text(serde_json::to_string(&hello).expect("json")))
-            .await
-            .expect("send hello");
+        let hello = ClientFrame::Hello { protocol: vec![1], token: token.map(str::to_owned), resume_after };
+        socket.send(Message::text(serde_json::to_string(&hello).expect("json"))).await.expect("send hello");
         let welcome = read_welcome(&mut socket).await;
-        Client {
-            socket,
-            welcome,
-            pending: Default::default(),
-        }
+        Client { socket, welcome, pending: Default::default() }
     }
 
     pub async fn send(&mut self, frame: &ClientFrame) {
-        self.socket
-            .send(Message::text(serde_json::to_string(frame).expect("json")))
-            .await
-            .expect("send frame");
+        self.socket.send(Message::text(serde_json::to_string(frame).expect("json"))).await.expect("send frame");
     }
 
     pub async fn post(&mut self, client_id: &str, text: &str) {
@@ -73,9 +54,8 @@ impl Client {
             return frame;
         }
         loop {
-            let message = tokio::time::timeout(PATIENCE, self.socket.next())
-                .await
-                .expect("a frame within the patience period");
+            let message =
+                tokio::time::timeout(PATIENCE, self.socket.next()).await.expect("a frame within the patience period");
             match message {
                 Some(Ok(Message::Text(text))) => {
                     return serde_json::from_str(text.as_str())
@@ -107,9 +87,7 @@ impl Client {
     pub async fn answer_to(&mut self, client_id: &str) -> ServerFrame {
         self.until(|f| match f {
             ServerFrame::Ack { client_id: c, .. } => c == client_id,
-            ServerFrame::Error {
-                client_id: Some(c), ..
-            } => c == client_id,
+            ServerFrame::Error { client_id: Some(c), .. } => c == client_id,
             _ => false,
         })
         .await
@@ -132,10 +110,7 @@ impl Client {
     /// Reads until the server closes the connection; returns the close code.
     pub async fn closed(&mut self) -> Ended {
         loop {
-            match tokio::time::timeout(PATIENCE, self.socket.next())
-                .await
-                .expect("close within the patience period")
-            {
+            match tokio::time::timeout(PATIENCE, self.socket.next()).await.expect("close within the patience period") {
                 Some(Ok(Message::Close(frame))) => {
                     return Ended::Closed(frame.map(|f| u16::from(f.code)));
                 }
@@ -158,32 +133,15 @@ impl Client {
     /// unread: a client on a bad network, or a stuck tab.
     pub async fn connect_with_small_receive_buffer(port: u16, session: Uuid) -> Client {
         let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-        socket
-            .set_recv_buffer_size(4096)
-            .expect("small receive buffer");
-        let stream = socket
-            .connect(([127, 0, 0, 1], port).into())
-            .await
-            .expect("tcp connect");
+        socket.set_recv_buffer_size(4096).expect("small receive buffer");
+        let stream = socket.connect(([127, 0, 0, 1], port).into()).await.expect("tcp connect");
         let url = format!("ws://127.0.0.1:{port}/api/v1/sessions/{session}/live");
-        let (mut socket, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
-            .await
-            .expect("websocket handshake");
-        let hello = ClientFrame::Hello {
-            protocol: vec![1],
-            token: None,
-            resume_after: None,
-        };
-        socket
-            .send(Message::text(serde_json::to_string(&hello).expect("json")))
-            .await
-            .expect("send hello");
+        let (mut socket, _) =
+            tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream)).await.expect("websocket handshake");
+        let hello = ClientFrame::Hello { protocol: vec![1], token: None, resume_after: None };
+        socket.send(Message::text(serde_json::to_string(&hello).expect("json"))).await.expect("send hello");
         let welcome = read_welcome(&mut socket).await;
-        Client {
-            socket,
-            welcome,
-            pending: Default::default(),
-        }
+        Client { socket, welcome, pending: Default::default() }
     }
 
     /// The next frame, or how the connection ended.
@@ -192,9 +150,7 @@ impl Client {
             return Ok(frame);
         }
         loop {
-            match tokio::time::timeout(PATIENCE, self.socket.next())
-                .await
-                .expect("a frame within the patience period")
+            match tokio::time::timeout(PATIENCE, self.socket.next()).await.expect("a frame within the patience period")
             {
                 Some(Ok(Message::Text(text))) => {
                     return Ok(serde_json::from_str(text.as_str()).expect("server frame"));
@@ -211,9 +167,7 @@ impl Client {
 
 async fn read_welcome(socket: &mut Socket) -> Welcome {
     loop {
-        let message = tokio::time::timeout(PATIENCE, socket.next())
-            .await
-            .expect("welcome within the patience period");
+        let message = tokio::time::timeout(PATIENCE, socket.next()).await.expect("welcome within the patience period");
         match message {
             Some(Ok(Message::Text(text))) => match serde_json::from_str(text.as_str()) {
                 Ok(ServerFrame::Welcome(welcome)) => return *welcome,
@@ -228,10 +182,6 @@ async fn read_welcome(socket: &mut Socket) -> Welcome {
 impl Client {
     /// A client around a socket that has not said hello (its `welcome` is empty).
     pub fn from_raw(socket: Socket) -> Client {
-        Client {
-            socket,
-            welcome: Welcome::default(),
-            pending: Default::default(),
-        }
+        Client { socket, welcome: Welcome::default(), pending: Default::default() }
     }
 }

@@ -5,11 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "tweetchat-bench",
-    version,
-    about = "Load generator speaking the real tweetchat protocol."
-)]
+#[command(name = "tweetchat-bench", version, about = "Load generator speaking the real tweetchat protocol.")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -115,25 +111,15 @@ impl RunArgs {
             bail!("--posters must be at least 1");
         }
         if self.posters > self.participants {
-            bail!(
-                "--posters ({}) cannot exceed --participants ({})",
-                self.posters,
-                self.participants
-            );
+            bail!("--posters ({}) cannot exceed --participants ({})", self.posters, self.participants);
         }
         if !(self.rate.is_finite() && self.rate >= 0.001 && self.rate <= 1_000_000.0) {
             bail!("--rate must be a number of posts per second between 0.001 and 1000000");
         }
         let http_url = normalise_http(&self.url)?;
-        let instances = if self.instances.is_empty() {
-            vec![self.url.clone()]
-        } else {
-            self.instances.clone()
-        };
-        let ws_bases = instances
-            .iter()
-            .map(|u| normalise_http(u).map(|h| http_to_ws(&h)))
-            .collect::<Result<Vec<_>>>()?;
+        let instances = if self.instances.is_empty() { vec![self.url.clone()] } else { self.instances.clone() };
+        let ws_bases =
+            instances.iter().map(|u| normalise_http(u).map(|h| http_to_ws(&h))).collect::<Result<Vec<_>>>()?;
         let seconds = seconds_arg("--seconds", self.seconds)?;
         if seconds.is_zero() {
             bail!("--seconds must be greater than 0");
@@ -147,10 +133,7 @@ impl RunArgs {
             seconds,
             warmup: seconds_arg("--warmup-seconds", self.warmup_seconds)?,
             drain_timeout: seconds_arg("--drain-timeout-seconds", self.drain_timeout_seconds)?,
-            connect_timeout: seconds_arg(
-                "--connect-timeout-seconds",
-                self.connect_timeout_seconds,
-            )?,
+            connect_timeout: seconds_arg("--connect-timeout-seconds", self.connect_timeout_seconds)?,
             connect_concurrency: self.connect_concurrency.max(1),
             setup_concurrency: self.setup_concurrency.max(1),
             server_pids: self.server_pid.clone(),
@@ -189,15 +172,8 @@ mod tests {
     use super::*;
 
     fn args() -> RunArgs {
-        let cli = Cli::try_parse_from([
-            "tweetchat-bench",
-            "run",
-            "--participants",
-            "5",
-            "--posters",
-            "2",
-        ])
-        .expect("valid args");
+        let cli = Cli::try_parse_from(["tweetchat-bench", "run", "--participants", "5", "--posters", "2"])
+            .expect("valid args");
         let Command::Run(args) = cli.command;
         args
     }
@@ -211,10 +187,7 @@ mod tests {
         assert_eq!(plan.http_url, "http://127.0.0.1:8080");
         assert_eq!(plan.ws_bases, vec!["ws://10.0.0.1:1", "ws://10.0.0.2:2"]);
         a.instances.clear();
-        assert_eq!(
-            a.plan().expect("valid plan").ws_bases,
-            vec!["ws://127.0.0.1:8080"]
-        );
+        assert_eq!(a.plan().expect("valid plan").ws_bases, vec!["ws://127.0.0.1:8080"]);
     }
 
     #[test]

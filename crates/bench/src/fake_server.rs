@@ -11,9 +11,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Mutex, broadcast, mpsc};
 use tokio_tungstenite::tungstenite::Message;
-use tweetchat_protocol::{
-    ClientFrame, Limits, MessageKind, MessageView, ServerFrame, SessionView, Welcome,
-};
+use tweetchat_protocol::{ClientFrame, Limits, MessageKind, MessageView, ServerFrame, SessionView, Welcome};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -39,10 +37,7 @@ struct Hub {
 pub async fn start(misbehave: Misbehave) -> std::io::Result<Fake> {
     let http = TcpListener::bind("127.0.0.1:0").await?;
     let ws = TcpListener::bind("127.0.0.1:0").await?;
-    let fake = Fake {
-        http: http.local_addr()?,
-        ws: ws.local_addr()?,
-    };
+    let fake = Fake { http: http.local_addr()?, ws: ws.local_addr()? };
     tokio::spawn(async move {
         while let Ok((stream, _)) = http.accept().await {
             tokio::spawn(serve_http(stream));
@@ -81,8 +76,7 @@ async fn serve_http(mut stream: TcpStream) -> std::io::Result<()> {
         .lines()
         .find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse().ok())?
+            k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
         })
         .unwrap_or(0);
     while buf.len() < head_end + length {
@@ -92,8 +86,7 @@ async fn serve_http(mut stream: TcpStream) -> std::io::Result<()> {
         }
         buf.extend_from_slice(&chunk[..n]);
     }
-    let body: serde_json::Value =
-        serde_json::from_slice(&buf[head_end..]).unwrap_or(serde_json::Value::Null);
+    let body: serde_json::Value = serde_json::from_slice(&buf[head_end..]).unwrap_or(serde_json::Value::Null);
     let path = head.split_whitespace().nth(1).unwrap_or("").to_owned();
     let field = |name: &str| body[name].as_str().unwrap_or("").to_owned();
     let (status, json) = if path == "/api/v1/accounts" {
@@ -103,19 +96,13 @@ async fn serve_http(mut stream: TcpStream) -> std::io::Result<()> {
             serde_json::json!({"user": {"id": Uuid::new_v4(), "handle": format!("@{handle}")}, "token": format!("tok-{handle}")}),
         )
     } else if path == "/api/v1/series" {
-        (
-            "201 Created",
-            serde_json::json!({"id": Uuid::new_v4(), "hashtag": format!("#{}", field("hashtag"))}),
-        )
+        ("201 Created", serde_json::json!({"id": Uuid::new_v4(), "hashtag": format!("#{}", field("hashtag"))}))
     } else if path.ends_with("/sessions") {
         ("201 Created", serde_json::json!({"id": Uuid::new_v4()}))
     } else if path.ends_with("/start") {
         ("200 OK", serde_json::json!({"status": "live"}))
     } else {
-        (
-            "404 Not Found",
-            serde_json::json!({"error": {"code": "not_found", "message": "no such route"}}),
-        )
+        ("404 Not Found", serde_json::json!({"error": {"code": "not_found", "message": "no such route"}}))
     };
     let json = json.to_string();
     let response = format!(
@@ -159,28 +146,17 @@ async fn serve_ws(stream: TcpStream, hub: Arc<Hub>) {
             starts_at: now,
             ends_at: now,
         },
-        role: if token.is_some() {
-            "participant"
-        } else {
-            "viewer"
-        }
-        .into(),
+        role: if token.is_some() { "participant" } else { "viewer" }.into(),
         you: None,
         current_question: None,
         last_seq,
-        limits: Limits {
-            max_text_chars: 280,
-            max_frame_bytes: 4096,
-            posts_per_minute: 6000,
-        },
+        limits: Limits { max_text_chars: 280, max_frame_bytes: 4096, posts_per_minute: 6000 },
     }));
     let (own_tx, mut own_rx) = mpsc::unbounded_channel::<String>();
     let misbehave = hub.misbehave;
     let writer = tokio::spawn(async move {
         let _ = sink.send(Message::text(to_json(&welcome))).await;
-        let _ = sink
-            .send(Message::text(to_json(&ServerFrame::CaughtUp { last_seq })))
-            .await;
+        let _ = sink.send(Message::text(to_json(&ServerFrame::CaughtUp { last_seq }))).await;
         loop {
             tokio::select! {
                 m = feed.recv() => match m {
@@ -207,10 +183,7 @@ async fn serve_ws(stream: TcpStream, hub: Arc<Hub>) {
     });
     while let Some(Ok(msg)) = source.next().await {
         let Message::Text(text) = msg else { continue };
-        let Ok(ClientFrame::Post {
-            client_id, text, ..
-        }) = serde_json::from_str(text.as_str())
-        else {
+        let Ok(ClientFrame::Post { client_id, text, .. }) = serde_json::from_str(text.as_str()) else {
             continue;
         };
         let seq = {
@@ -232,17 +205,10 @@ async fn serve_ws(stream: TcpStream, hub: Arc<Hub>) {
                 mentions: Vec::new(),
                 likes: 0,
             };
-            let _ = hub
-                .tx
-                .send((*seq, to_json(&ServerFrame::Message { seq: *seq, message })));
+            let _ = hub.tx.send((*seq, to_json(&ServerFrame::Message { seq: *seq, message })));
             *seq
         };
-        let ack = ServerFrame::Ack {
-            client_id,
-            seq,
-            message_id: Uuid::nil(),
-            duplicate: false,
-        };
+        let ack = ServerFrame::Ack { client_id, seq, message_id: Uuid::nil(), duplicate: false };
         let _ = own_tx.send(to_json(&ack));
     }
     drop(own_tx);

@@ -52,9 +52,7 @@ use clap::Parser as _;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli::Cli {
-        command: cli::Command::Run(args),
-    } = cli::Cli::parse();
+    let cli::Cli { command: cli::Command::Run(args) } = cli::Cli::parse();
     let plan = match args.plan() {
         Ok(p) => p,
         Err(e) => {
@@ -74,10 +72,7 @@ fn main() -> ExitCode {
         Err(e) => eprintln!("warning: could not raise the file-descriptor limit: {e:#}"),
     }
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: starting the tokio runtime: {e}");

@@ -23,9 +23,7 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
-use tokio_tungstenite::tungstenite::{
-    self, Message, protocol::CloseFrame, protocol::WebSocketConfig,
-};
+use tokio_tungstenite::tungstenite::{self, Message, protocol::CloseFrame, protocol::WebSocketConfig};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tweetchat_protocol::{Limits, ServerFrame, Welcome};
 
@@ -178,10 +176,7 @@ impl Outcome {
             reloads: 0,
             stray_acks: 0,
             disconnect: None,
-            poster: poster.then(|| PosterOutcome {
-                ack_latency: Some(stats::local()),
-                ..PosterOutcome::default()
-            }),
+            poster: poster.then(|| PosterOutcome { ack_latency: Some(stats::local()), ..PosterOutcome::default() }),
         }
     }
 }
@@ -200,11 +195,7 @@ pub async fn run(
         // The semaphore is never closed; if it were, connect without a permit.
         let _permit = shared.connect_gate.acquire().await.ok();
         let started = Instant::now();
-        let result = tokio::time::timeout(
-            shared.connect_timeout,
-            connect(&spec.url, spec.token.as_deref()),
-        )
-        .await;
+        let result = tokio::time::timeout(shared.connect_timeout, connect(&spec.url, spec.token.as_deref())).await;
         match result {
             Ok(Ok((ws, welcome))) => Ok((ws, welcome, started.elapsed())),
             Ok(Err(e)) => Err(e),
@@ -251,19 +242,14 @@ async fn connect(url: &str, token: Option<&str>) -> Result<(Ws, Box<Welcome>), S
     let (mut ws, _response) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
         .await
         .map_err(|e| describe_ws_error(&e))?;
-    ws.send(Message::text(wire::hello(token)))
-        .await
-        .map_err(|e| format!("sending hello: {e}"))?;
+    ws.send(Message::text(wire::hello(token))).await.map_err(|e| format!("sending hello: {e}"))?;
     loop {
         match ws.next().await {
             Some(Ok(Message::Text(text))) => {
                 match serde_json::from_str::<ServerFrame>(text.as_str()) {
                     Ok(ServerFrame::Welcome(welcome)) => return Ok((ws, welcome)),
                     Ok(ServerFrame::Error { code, message, .. }) => {
-                        return Err(format!(
-                            "hello refused: {}: {message}",
-                            wire::code_name(code)
-                        ));
+                        return Err(format!("hello refused: {}: {message}", wire::code_name(code)));
                     }
                     Ok(_) => {} // nothing else is expected before welcome; skip it
                     Err(e) => {
@@ -287,16 +273,8 @@ async fn connect(url: &str, token: Option<&str>) -> Result<(Ws, Box<Welcome>), S
 fn describe_ws_error(e: &tungstenite::Error) -> String {
     match e {
         tungstenite::Error::Http(resp) => {
-            let body = resp
-                .body()
-                .as_deref()
-                .map(String::from_utf8_lossy)
-                .unwrap_or_default();
-            format!(
-                "upgrade refused: HTTP {}: {}",
-                resp.status(),
-                crate::setup::describe_error_body(&body)
-            )
+            let body = resp.body().as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+            format!("upgrade refused: HTTP {}: {}", resp.status(), crate::setup::describe_error_body(&body))
         }
         other => other.to_string(),
     }
@@ -305,11 +283,7 @@ fn describe_ws_error(e: &tungstenite::Error) -> String {
 fn close_reason(frame: Option<&CloseFrame>) -> String {
     match frame {
         Some(f) if f.reason.is_empty() => format!("closed by server ({})", u16::from(f.code)),
-        Some(f) => format!(
-            "closed by server ({}: {})",
-            u16::from(f.code),
-            f.reason.as_str()
-        ),
+        Some(f) => format!("closed by server ({}: {})", u16::from(f.code), f.reason.as_str()),
         None => "closed by server".into(),
     }
 }
@@ -397,11 +371,7 @@ impl Live<'_> {
                         let period = plan.period.max(Duration::from_micros(1));
                         let mut interval = tokio::time::interval_at(first, period);
                         interval.set_missed_tick_behavior(MissedTickBehavior::Burst);
-                        self.schedule = Some(Schedule {
-                            interval,
-                            period,
-                            window,
-                        });
+                        self.schedule = Some(Schedule { interval, period, window });
                     }
                 }
                 false
@@ -424,23 +394,14 @@ impl Live<'_> {
         if deadline + period >= window.end {
             self.end_schedule();
         }
-        let phase = if deadline < window.measure_start {
-            Phase::Warmup
-        } else {
-            Phase::Measured
-        };
+        let phase = if deadline < window.measure_start { Phase::Warmup } else { Phase::Measured };
         let number = self.next_number;
         self.next_number += 1;
         let client_id = wire::client_id(phase, plan.number, number);
         let sent_at = Instant::now();
         let frame = wire::post(
             &client_id,
-            wire::stamp_text(
-                phase,
-                nanos_since(self.shared.epoch, sent_at),
-                plan.number,
-                number,
-            ),
+            wire::stamp_text(phase, nanos_since(self.shared.epoch, sent_at), plan.number, number),
         );
         self.pending.insert(client_id, Pending { phase, sent_at });
         self.progress.outstanding.fetch_add(1, Ordering::SeqCst);
@@ -452,9 +413,7 @@ impl Live<'_> {
                     self.shared.sent.fetch_add(1, Ordering::Relaxed);
                 }
             }
-            p.max_schedule_lag = p
-                .max_schedule_lag
-                .max(sent_at.saturating_duration_since(deadline));
+            p.max_schedule_lag = p.max_schedule_lag.max(sent_at.saturating_duration_since(deadline));
         }
         Some(frame)
     }
@@ -479,9 +438,7 @@ impl Live<'_> {
 
     fn on_stream(&mut self, seq: i64, text: Option<&str>, now: Instant) {
         let arrival = self.tracker.observe(seq);
-        self.progress
-            .max_seq
-            .store(self.tracker.high_water(), Ordering::Relaxed);
+        self.progress.max_seq.store(self.tracker.high_water(), Ordering::Relaxed);
         if arrival == Arrival::Duplicate {
             return;
         }
@@ -494,20 +451,9 @@ impl Live<'_> {
 
     fn on_frame(&mut self, frame: ServerFrame, now: Instant) {
         match frame {
-            ServerFrame::Ack {
-                client_id,
-                seq,
-                duplicate,
-                ..
-            } => self.on_ack(&client_id, seq, duplicate, now),
-            ServerFrame::Error {
-                code, client_id, ..
-            } => {
-                *self
-                    .outcome
-                    .errors
-                    .entry(wire::code_name(code))
-                    .or_default() += 1;
+            ServerFrame::Ack { client_id, seq, duplicate, .. } => self.on_ack(&client_id, seq, duplicate, now),
+            ServerFrame::Error { code, client_id, .. } => {
+                *self.outcome.errors.entry(wire::code_name(code)).or_default() += 1;
                 if let Some(id) = client_id
                     && let Some(p) = self.pending.remove(&id)
                 {
@@ -534,9 +480,7 @@ impl Live<'_> {
     }
 
     fn on_ack(&mut self, client_id: &str, seq: i64, duplicate: bool, now: Instant) {
-        let (Some(pending), Some(out)) =
-            (self.pending.remove(client_id), self.outcome.poster.as_mut())
-        else {
+        let (Some(pending), Some(out)) = (self.pending.remove(client_id), self.outcome.poster.as_mut()) else {
             self.outcome.stray_acks += 1;
             return;
         };
@@ -569,11 +513,7 @@ impl Live<'_> {
     fn finish(mut self) -> Outcome {
         self.progress.closed.store(true, Ordering::SeqCst);
         if let Some(out) = self.outcome.poster.as_mut() {
-            out.unanswered = self
-                .pending
-                .values()
-                .filter(|p| p.phase == Phase::Measured)
-                .count() as u64;
+            out.unanswered = self.pending.values().filter(|p| p.phase == Phase::Measured).count() as u64;
         }
         self.outcome.tracker = Some(self.tracker);
         self.outcome

@@ -134,11 +134,7 @@ impl Report {
 }
 
 fn tally(map: &mut BTreeMap<String, u64>, reason: &str) {
-    let key = if map.contains_key(reason) || map.len() < MAX_REASONS {
-        reason.to_owned()
-    } else {
-        "other".to_owned()
-    };
+    let key = if map.contains_key(reason) || map.len() < MAX_REASONS { reason.to_owned() } else { "other".to_owned() };
     *map.entry(key).or_default() += 1;
 }
 
@@ -159,11 +155,8 @@ pub fn build(inputs: Inputs) -> Report {
     } = inputs;
 
     // Acked measured seqs, over all posters, sorted.
-    let mut acked_seqs: Vec<i64> = outcomes
-        .iter()
-        .filter_map(|o| o.poster.as_ref())
-        .flat_map(|p| p.acked_seqs.iter().copied())
-        .collect();
+    let mut acked_seqs: Vec<i64> =
+        outcomes.iter().filter_map(|o| o.poster.as_ref()).flat_map(|p| p.acked_seqs.iter().copied()).collect();
     acked_seqs.sort_unstable();
     acked_seqs.dedup();
 
@@ -275,11 +268,7 @@ pub fn build(inputs: Inputs) -> Report {
     }
 
     let elapsed = measured_window + drain_used;
-    r.deliveries_per_second = if elapsed.is_zero() {
-        0.0
-    } else {
-        r.delivered as f64 / elapsed.as_secs_f64()
-    };
+    r.deliveries_per_second = if elapsed.is_zero() { 0.0 } else { r.delivered as f64 / elapsed.as_secs_f64() };
     r.latency = Percentiles::of(&latency);
     r.ack_latency = Percentiles::of(&ack_latency);
     r.connect_time = Percentiles::of(&connect_time);
@@ -293,15 +282,10 @@ pub fn build(inputs: Inputs) -> Report {
         rss_after_connect_kib: m.after_connect.rss_kib,
         rss_end_kib: m.end.rss_kib,
         // VmHWM is maintained lazily by the kernel and can trail an RSS sampled earlier.
-        peak_hwm_kib: [
-            m.end.hwm_kib,
-            m.after_connect.hwm_kib,
-            m.after_connect.rss_kib,
-            m.end.rss_kib,
-        ]
-        .into_iter()
-        .max()
-        .unwrap_or(0),
+        peak_hwm_kib: [m.end.hwm_kib, m.after_connect.hwm_kib, m.after_connect.rss_kib, m.end.rss_kib]
+            .into_iter()
+            .max()
+            .unwrap_or(0),
         kib_per_connection: if r.connected == 0 {
             0.0
         } else {
@@ -312,20 +296,14 @@ pub fn build(inputs: Inputs) -> Report {
 }
 
 fn reasons(map: &BTreeMap<String, u64>) -> String {
-    map.iter()
-        .map(|(k, v)| format!("{v}× {k}"))
-        .collect::<Vec<_>>()
-        .join("; ")
+    map.iter().map(|(k, v)| format!("{v}× {k}")).collect::<Vec<_>>().join("; ")
 }
 
 fn percentiles(p: &Percentiles) -> String {
     if p.count == 0 {
         return "no samples".into();
     }
-    format!(
-        "p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  (n={})",
-        p.p50_ms, p.p99_ms, p.max_ms, p.count
-    )
+    format!("p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  (n={})", p.p50_ms, p.p99_ms, p.max_ms, p.count)
 }
 
 /// Human-readable report, one figure per line, hints at the end.
@@ -334,13 +312,7 @@ pub fn render(r: &Report) -> String {
     let mut line = |label: &str, value: String| {
         let _ = writeln!(s, "{label:<16}{value}");
     };
-    line(
-        "session",
-        format!(
-            "{} ({}), {} instance(s)",
-            r.session_id, r.hashtag, r.instances
-        ),
-    );
+    line("session", format!("{} ({}), {} instance(s)", r.session_id, r.hashtag, r.instances));
     line(
         "participants",
         format!(
@@ -370,34 +342,12 @@ pub fn render(r: &Report) -> String {
         if r.errors.is_empty() {
             "none".into()
         } else {
-            r.errors
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(" ")
+            r.errors.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
         },
     );
-    line(
-        "delivered",
-        format!(
-            "{} (distinct measured posts received, summed over participants)",
-            r.delivered
-        ),
-    );
-    line(
-        "expected",
-        format!(
-            "{} (acked posts after each participant's welcome, summed)",
-            r.expected
-        ),
-    );
-    line(
-        "lost",
-        format!(
-            "{} ({} on connections that dropped)",
-            r.lost, r.lost_on_dropped_connections
-        ),
-    );
+    line("delivered", format!("{} (distinct measured posts received, summed over participants)", r.delivered));
+    line("expected", format!("{} (acked posts after each participant's welcome, summed)", r.expected));
+    line("lost", format!("{} ({} on connections that dropped)", r.lost, r.lost_on_dropped_connections));
     line("duplicates", r.duplicates.to_string());
     line("out_of_order", r.out_of_order.to_string());
     line("gaps", r.gaps.to_string());
@@ -421,37 +371,22 @@ pub fn render(r: &Report) -> String {
             r.deliveries_per_second,
             r.measured_window_seconds,
             r.drain_seconds,
-            if r.drain_completed || r.interrupted {
-                ""
-            } else {
-                ", drain timed out"
-            }
+            if r.drain_completed || r.interrupted { "" } else { ", drain timed out" }
         ),
     );
     line("latency", percentiles(&r.latency));
     line("ack latency", percentiles(&r.ack_latency));
     line(
         "connect time",
-        format!(
-            "{}; all connected in {:.2} s",
-            percentiles(&r.connect_time),
-            r.connect_phase_seconds
-        ),
+        format!("{}; all connected in {:.2} s", percentiles(&r.connect_time), r.connect_phase_seconds),
     );
-    line(
-        "schedule lag",
-        format!("max {:.2} ms", r.max_schedule_lag_ms),
-    );
+    line("schedule lag", format!("max {:.2} ms", r.max_schedule_lag_ms));
     if let Some(m) = &r.server_memory {
         line(
             "server memory",
             format!(
                 "RSS before {} KiB, after connect {} KiB, end {} KiB; peak (VmHWM) {} KiB; {:.1} KiB per connection",
-                m.rss_before_kib,
-                m.rss_after_connect_kib,
-                m.rss_end_kib,
-                m.peak_hwm_kib,
-                m.kib_per_connection
+                m.rss_before_kib, m.rss_after_connect_kib, m.rss_end_kib, m.peak_hwm_kib, m.kib_per_connection
             ),
         );
     }
@@ -467,10 +402,7 @@ pub fn hints(r: &Report) -> Vec<String> {
         h.push("the run was interrupted (Ctrl-C): figures cover the part that ran".into());
     }
     if let Some(n) = r.errors.get("rate_limited") {
-        let limit = r
-            .server_posts_per_minute_limit
-            .map(|l| format!(" (server allows {l}/min)"))
-            .unwrap_or_default();
+        let limit = r.server_posts_per_minute_limit.map(|l| format!(" (server allows {l}/min)")).unwrap_or_default();
         h.push(format!(
             "{n} posts were rate_limited: each poster posts {:.0}/min{limit}; start the server with --post-rate-per-minute {:.0} or more, or use more --posters",
             r.posts_per_minute_per_poster,
@@ -497,10 +429,7 @@ pub fn hints(r: &Report) -> Vec<String> {
         ));
     }
     if r.task_failures > 0 {
-        h.push(format!(
-            "{} participant tasks panicked (a bench bug)",
-            r.task_failures
-        ));
+        h.push(format!("{} participant tasks panicked (a bench bug)", r.task_failures));
     }
     h
 }
@@ -619,34 +548,19 @@ mod tests {
     #[test]
     fn a_clean_run_has_no_failures_and_memory_per_connection() {
         let mut poster = outcome(0, &[1, 2], &[1, 1]);
-        poster.poster = Some(PosterOutcome {
-            sent: 2,
-            acked: 2,
-            acked_seqs: vec![1, 2],
-            ..PosterOutcome::default()
-        });
+        poster.poster = Some(PosterOutcome { sent: 2, acked: 2, acked_seqs: vec![1, 2], ..PosterOutcome::default() });
         let viewer = outcome(0, &[1, 2], &[2, 2]);
         let mut failed = outcome(0, &[], &[]);
         failed.connect = Err("upgrade refused: HTTP 404".into());
         failed.tracker = None;
         let mut inputs = inputs(vec![poster, viewer, failed]);
-        let mem = |rss_kib| Memory {
-            rss_kib,
-            hwm_kib: 5000,
-        };
-        inputs.memory = Some(MemorySamples {
-            before: mem(1000),
-            after_connect: mem(1200),
-            end: mem(1100),
-        });
+        let mem = |rss_kib| Memory { rss_kib, hwm_kib: 5000 };
+        inputs.memory = Some(MemorySamples { before: mem(1000), after_connect: mem(1200), end: mem(1100) });
         inputs.plan.server_pids = vec![42];
         let r = build(inputs);
         assert_eq!((r.expected, r.lost, r.delivered), (4, 0, 4));
         assert_eq!(r.connect_failures, 1);
-        assert_eq!(
-            r.connect_failure_reasons.get("upgrade refused: HTTP 404"),
-            Some(&1)
-        );
+        assert_eq!(r.connect_failure_reasons.get("upgrade refused: HTTP 404"), Some(&1));
         let m = r.server_memory.as_ref().expect("memory");
         assert!((m.kib_per_connection - 100.0).abs() < 1e-9);
         assert_eq!(m.peak_hwm_kib, 5000);

@@ -1,9 +1,7 @@
 //! The phases of a run: setup, connect, post, drain, stop, collect.
 
 use crate::cli::Plan;
-use crate::participant::{
-    self, ConnectReport, Control, Outcome, PosterPlan, Progress, Shared, Spec, Window,
-};
+use crate::participant::{self, ConnectReport, Control, Outcome, PosterPlan, Progress, Shared, Spec, Window};
 use crate::report::{Inputs, MemorySamples};
 use crate::setup::{self, Api};
 use crate::system;
@@ -18,14 +16,9 @@ use tweetchat_protocol::Limits;
 /// Runs the whole benchmark and returns what the report is built from.
 pub async fn run(plan: &Plan) -> Result<Inputs> {
     let api = Api::new(&plan.http_url)?;
-    let fixture = setup::prepare(
-        &api,
-        plan.posters,
-        plan.setup_concurrency,
-        session_minutes(plan),
-    )
-    .await
-    .context("setup failed")?;
+    let fixture = setup::prepare(&api, plan.posters, plan.setup_concurrency, session_minutes(plan))
+        .await
+        .context("setup failed")?;
 
     let mem_before = sample_memory(&plan.server_pids);
 
@@ -33,9 +26,7 @@ pub async fn run(plan: &Plan) -> Result<Inputs> {
         epoch: Instant::now(),
         connect_gate: Semaphore::new(plan.connect_concurrency),
         connect_timeout: plan.connect_timeout,
-        progress: (0..plan.participants)
-            .map(|i| Progress::new(i < plan.posters))
-            .collect(),
+        progress: (0..plan.participants).map(|i| Progress::new(i < plan.posters)).collect(),
         max_acked_seq: AtomicI64::new(i64::MIN),
         sent: AtomicU64::new(0),
         acked: AtomicU64::new(0),
@@ -45,11 +36,8 @@ pub async fn run(plan: &Plan) -> Result<Inputs> {
 
     // Poster i of K posts every K/rate seconds, starting i/rate seconds in: evenly spread.
     let period = Duration::from_secs_f64(plan.posters as f64 / plan.rate);
-    let urls: Vec<Arc<str>> = plan
-        .ws_bases
-        .iter()
-        .map(|b| Arc::from(format!("{b}/api/v1/sessions/{}/live", fixture.session_id)))
-        .collect();
+    let urls: Vec<Arc<str>> =
+        plan.ws_bases.iter().map(|b| Arc::from(format!("{b}/api/v1/sessions/{}/live", fixture.session_id))).collect();
     let mut tasks = Vec::with_capacity(plan.participants);
     for index in 0..plan.participants {
         let poster = (index < plan.posters).then(|| PosterPlan {
@@ -63,12 +51,7 @@ pub async fn run(plan: &Plan) -> Result<Inputs> {
             token: poster.and_then(|_| fixture.poster_tokens.get(index).cloned()),
             poster,
         };
-        tasks.push(tokio::spawn(participant::run(
-            spec,
-            Arc::clone(&shared),
-            control_rx.clone(),
-            connect_tx.clone(),
-        )));
+        tasks.push(tokio::spawn(participant::run(spec, Arc::clone(&shared), control_rx.clone(), connect_tx.clone())));
     }
     drop(connect_tx);
     drop(control_rx);
@@ -77,10 +60,7 @@ pub async fn run(plan: &Plan) -> Result<Inputs> {
     let connect_started = Instant::now();
     let (mut connected, mut failed) = (0usize, 0usize);
     let mut limits: Option<Limits> = None;
-    let mut ticker = tokio::time::interval_at(
-        Instant::now() + Duration::from_secs(1),
-        Duration::from_secs(1),
-    );
+    let mut ticker = tokio::time::interval_at(Instant::now() + Duration::from_secs(1), Duration::from_secs(1));
     let mut interrupted = false;
     while connected + failed < plan.participants {
         tokio::select! {
@@ -99,10 +79,7 @@ pub async fn run(plan: &Plan) -> Result<Inputs> {
         }
     }
     let connect_phase = connect_started.elapsed();
-    eprintln!(
-        "connect: {connected} connected, {failed} failed in {:.2} s",
-        connect_phase.as_secs_f64()
-    );
+    eprintln!("connect: {connected} connected, {failed} failed in {:.2} s", connect_phase.as_secs_f64());
     let mem_after_connect = sample_memory(&plan.server_pids);
 
     let per_poster_per_minute = plan.rate / plan.posters as f64 * 60.0;
@@ -120,11 +97,7 @@ pub async fn run(plan: &Plan) -> Result<Inputs> {
     let warmup_start = Instant::now() + Duration::from_millis(100);
     let measure_start = warmup_start + plan.warmup;
     let end = measure_start + plan.seconds;
-    let window = Window {
-        warmup_start,
-        measure_start,
-        end,
-    };
+    let window = Window { warmup_start, measure_start, end };
     let mut stopped_at = end;
     if !interrupted {
         control_tx.send_replace(Control::Post(window));
@@ -174,11 +147,7 @@ pub async fn run(plan: &Plan) -> Result<Inputs> {
             drain_started.elapsed().as_secs_f64()
         );
     }
-    let drain_used = if interrupted {
-        Duration::ZERO
-    } else {
-        drain_started.elapsed()
-    };
+    let drain_used = if interrupted { Duration::ZERO } else { drain_started.elapsed() };
 
     // --- Stop and collect. ---
     control_tx.send_replace(Control::Stop);
@@ -192,11 +161,7 @@ pub async fn run(plan: &Plan) -> Result<Inputs> {
     }
     let mem_end = sample_memory(&plan.server_pids);
     let memory = match (mem_before, mem_after_connect, mem_end) {
-        (Some(before), Some(after_connect), Some(end)) => Some(MemorySamples {
-            before,
-            after_connect,
-            end,
-        }),
+        (Some(before), Some(after_connect), Some(end)) => Some(MemorySamples { before, after_connect, end }),
         _ => None,
     };
 
@@ -228,10 +193,7 @@ fn all_delivered(shared: &Shared) -> bool {
     }
     // Read after the outstanding counts: acks raise the target before lowering them.
     let target = shared.max_acked_seq.load(Ordering::SeqCst);
-    shared
-        .progress
-        .iter()
-        .all(|p| p.closed.load(Ordering::SeqCst) || p.max_seq.load(Ordering::Relaxed) >= target)
+    shared.progress.iter().all(|p| p.closed.load(Ordering::SeqCst) || p.max_seq.load(Ordering::Relaxed) >= target)
 }
 
 /// Long enough for the whole run, at least two hours.
@@ -292,9 +254,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_clean_run_delivers_everything_once_in_order() {
-        let fake = fake_server::start(Misbehave::default())
-            .await
-            .expect("fake server");
+        let fake = fake_server::start(Misbehave::default()).await.expect("fake server");
         let r = report::build(run(&plan_for(&fake)).await.expect("run"));
         assert_eq!((r.connected, r.connect_failures, r.disconnects), (20, 0, 0));
         assert_eq!((r.sent, r.acked, r.rejected, r.unanswered), (40, 40, 0, 0));
@@ -312,10 +272,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_dropped_and_a_repeated_frame_are_counted() {
         // Warmup posts take seqs 1..=12, measured ones 13..=52.
-        let misbehave = Misbehave {
-            drop_seq: Some(20),
-            repeat_seq: Some(30),
-        };
+        let misbehave = Misbehave { drop_seq: Some(20), repeat_seq: Some(30) };
         let fake = fake_server::start(misbehave).await.expect("fake server");
         let r = report::build(run(&plan_for(&fake)).await.expect("run"));
         assert_eq!((r.expected, r.delivered, r.lost), (800, 799, 1));
@@ -327,9 +284,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn setup_errors_carry_the_server_message() {
-        let fake = fake_server::start(Misbehave::default())
-            .await
-            .expect("fake server");
+        let fake = fake_server::start(Misbehave::default()).await.expect("fake server");
         // The websocket listener does not speak plain HTTP: setup against it must fail.
         let mut plan = plan_for(&fake);
         plan.http_url = format!("http://{}/nowhere", fake.http);

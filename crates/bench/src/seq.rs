@@ -106,11 +106,7 @@ impl SeqTracker {
         };
         let span = max.abs_diff(self.base);
         let in_bitmap: u64 = self.bits.iter().map(|w| u64::from(w.count_ones())).sum();
-        let outside = self
-            .outside
-            .iter()
-            .filter(|s| **s > self.base && **s <= max)
-            .count() as u64;
+        let outside = self.outside.iter().filter(|s| **s > self.base && **s <= max).count() as u64;
         span.saturating_sub(in_bitmap + outside)
     }
 
@@ -119,10 +115,7 @@ impl SeqTracker {
     pub fn missing(&self, acked: &[i64]) -> Missing {
         let after_join = &acked[acked.partition_point(|s| *s <= self.base)..];
         let lost = after_join.iter().filter(|s| !self.contains(**s)).count() as u64;
-        Missing {
-            expected: after_join.len() as u64,
-            lost,
-        }
+        Missing { expected: after_join.len() as u64, lost }
     }
 
     /// Returns whether `seq` was new.
@@ -162,19 +155,10 @@ mod tests {
         for s in 11..=200 {
             assert_eq!(t.observe(s), Arrival::InOrder);
         }
-        assert_eq!(
-            (t.received(), t.duplicates(), t.out_of_order(), t.gaps()),
-            (190, 0, 0, 0)
-        );
+        assert_eq!((t.received(), t.duplicates(), t.out_of_order(), t.gaps()), (190, 0, 0, 0));
         assert_eq!(t.high_water(), 200);
         let acked: Vec<i64> = (5..=200).collect();
-        assert_eq!(
-            t.missing(&acked),
-            Missing {
-                expected: 190,
-                lost: 0
-            }
-        );
+        assert_eq!(t.missing(&acked), Missing { expected: 190, lost: 0 });
     }
 
     #[test]
@@ -200,13 +184,7 @@ mod tests {
         // 99 and 100 were before this participant joined; 103 and 105 never arrived; 106 was
         // not a post (not acked) so it is only a gap; 108 came after the participant's last frame.
         let acked = [99, 100, 101, 102, 103, 104, 105, 107, 108];
-        assert_eq!(
-            t.missing(&acked),
-            Missing {
-                expected: 7,
-                lost: 3
-            }
-        );
+        assert_eq!(t.missing(&acked), Missing { expected: 7, lost: 3 });
         assert_eq!(t.gaps(), 3); // 103, 105, 106
     }
 

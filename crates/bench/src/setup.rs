@@ -30,10 +30,7 @@ impl Api {
             .connect_timeout(Duration::from_secs(5))
             .build()
             .context("building the HTTP client")?;
-        Ok(Api {
-            client,
-            base: base.to_owned(),
-        })
+        Ok(Api { client, base: base.to_owned() })
     }
 
     /// POSTs `body` (if any) and returns the JSON answer of a 2xx response; any other status is
@@ -47,46 +44,26 @@ impl Api {
         if let Some(body) = body {
             req = req.json(body);
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| anyhow!("POST {url}: {e} (is the server running and reachable?)"))?;
+        let resp = req.send().await.map_err(|e| anyhow!("POST {url}: {e} (is the server running and reachable?)"))?;
         let status = resp.status();
-        let text = resp
-            .text()
-            .await
-            .with_context(|| format!("POST {url}: reading the response"))?;
+        let text = resp.text().await.with_context(|| format!("POST {url}: reading the response"))?;
         if !status.is_success() {
-            return Err(HttpError {
-                method_path: format!("POST {path}"),
-                status,
-                detail: describe_error_body(&text),
-            }
-            .into());
+            return Err(
+                HttpError { method_path: format!("POST {path}"), status, detail: describe_error_body(&text) }.into()
+            );
         }
         if text.trim().is_empty() {
             return Ok(Value::Null);
         }
-        serde_json::from_str(&text).with_context(|| {
-            format!(
-                "POST {path}: response is not JSON: {}",
-                truncate(&text, 300)
-            )
-        })
+        serde_json::from_str(&text)
+            .with_context(|| format!("POST {path}: response is not JSON: {}", truncate(&text, 300)))
     }
 
     /// Registers an account; returns its bearer token.
-    pub async fn register(
-        &self,
-        handle: &str,
-        display_name: &str,
-        password: &str,
-    ) -> Result<String> {
+    pub async fn register(&self, handle: &str, display_name: &str, password: &str) -> Result<String> {
         let body = json!({"handle": handle, "display_name": display_name, "password": password});
-        let v = self
-            .post("/api/v1/accounts", None, Some(&body))
-            .await
-            .with_context(|| format!("registering @{handle}"))?;
+        let v =
+            self.post("/api/v1/accounts", None, Some(&body)).await.with_context(|| format!("registering @{handle}"))?;
         string_at(&v, "/token").context("registration response has no \"token\"")
     }
 
@@ -109,16 +86,9 @@ impl Api {
     ) -> Result<Uuid> {
         let tag = hashtag.trim_start_matches('#');
         let body = json!({"starts_at": starts_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "duration_minutes": minutes});
-        let v = self
-            .post(
-                &format!("/api/v1/series/{tag}/sessions"),
-                Some(token),
-                Some(&body),
-            )
-            .await?;
+        let v = self.post(&format!("/api/v1/series/{tag}/sessions"), Some(token), Some(&body)).await?;
         let id = string_at(&v, "/id").context("session response has no \"id\"")?;
-        id.parse()
-            .with_context(|| format!("session id {id:?} is not a UUID"))
+        id.parse().with_context(|| format!("session id {id:?} is not a UUID"))
     }
 
     pub async fn start_session(&self, token: &str, id: Uuid) -> Result<()> {
@@ -149,13 +119,7 @@ impl std::error::Error for HttpError {}
 pub fn describe_error_body(body: &str) -> String {
     let parsed: Option<(String, String)> = serde_json::from_str::<Value>(body).ok().and_then(|v| {
         let e = v.get("error")?;
-        Some((
-            e.get("code")?.as_str()?.to_owned(),
-            e.get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned(),
-        ))
+        Some((e.get("code")?.as_str()?.to_owned(), e.get("message").and_then(Value::as_str).unwrap_or("").to_owned()))
     });
     match parsed {
         Some((code, message)) if message.is_empty() => code,
@@ -173,10 +137,7 @@ fn truncate(s: &str, max_chars: usize) -> String {
 }
 
 fn string_at(v: &Value, pointer: &str) -> Result<String> {
-    v.pointer(pointer)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow!("missing string at {pointer}"))
+    v.pointer(pointer).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| anyhow!("missing string at {pointer}"))
 }
 
 /// A short random lowercase tag (base 36) that makes handles and the hashtag unique per run.
@@ -202,18 +163,11 @@ pub fn poster_handle(tag: &str, index: usize) -> String {
 }
 
 /// Registers the host and `posters` accounts, creates the series and a session, starts it.
-pub async fn prepare(
-    api: &Api,
-    posters: usize,
-    concurrency: usize,
-    session_minutes: u64,
-) -> Result<Fixture> {
+pub async fn prepare(api: &Api, posters: usize, concurrency: usize, session_minutes: u64) -> Result<Fixture> {
     let tag = run_tag();
     let password = format!("bench-{tag}-password");
 
-    let host_token = api
-        .register(&host_handle(&tag), "Bench host", &password)
-        .await?;
+    let host_token = api.register(&host_handle(&tag), "Bench host", &password).await?;
     eprintln!("setup: registered host @{}", host_handle(&tag));
 
     let started = std::time::Instant::now();
@@ -221,68 +175,38 @@ pub async fn prepare(
         .map(|i| {
             let password = &password;
             let handle = poster_handle(&tag, i);
-            async move {
-                api.register(&handle, &format!("Bench poster {i}"), password)
-                    .await
-            }
+            async move { api.register(&handle, &format!("Bench poster {i}"), password).await }
         })
         .buffered(concurrency)
         .try_collect()
         .await?;
-    eprintln!(
-        "setup: registered {posters} posters in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    eprintln!("setup: registered {posters} posters in {:.1} s", started.elapsed().as_secs_f64());
 
-    let hashtag = api
-        .create_series(
-            &host_token,
-            &format!("Bench{}", tag.to_uppercase()),
-            "Bench",
-        )
-        .await?;
+    let hashtag = api.create_series(&host_token, &format!("Bench{}", tag.to_uppercase()), "Bench").await?;
     let now = chrono::Utc::now();
-    let session_id = match api
-        .create_session(&host_token, &hashtag, now, session_minutes)
-        .await
-    {
+    let session_id = match api.create_session(&host_token, &hashtag, now, session_minutes).await {
         Ok(id) => id,
         // A server may refuse a start time that is already (a second) in the past: try once
         // more a minute ahead; `start` makes it live right away either way.
         Err(e) if is_client_error(&e) => {
-            eprintln!(
-                "setup: session starting now refused ({e:#}); retrying with a start one minute ahead"
-            );
-            api.create_session(
-                &host_token,
-                &hashtag,
-                now + chrono::Duration::minutes(1),
-                session_minutes,
-            )
-            .await
-            .with_context(|| format!("creating a session in {hashtag}"))?
+            eprintln!("setup: session starting now refused ({e:#}); retrying with a start one minute ahead");
+            api.create_session(&host_token, &hashtag, now + chrono::Duration::minutes(1), session_minutes)
+                .await
+                .with_context(|| format!("creating a session in {hashtag}"))?
         }
         Err(e) => return Err(e.context(format!("creating a session in {hashtag}"))),
     };
     api.start_session(&host_token, session_id).await?;
     eprintln!("setup: series {hashtag}, session {session_id} is live");
     if poster_tokens.len() != posters {
-        bail!(
-            "registered {} posters, wanted {posters}",
-            poster_tokens.len()
-        );
+        bail!("registered {} posters, wanted {posters}", poster_tokens.len());
     }
-    Ok(Fixture {
-        session_id,
-        hashtag,
-        poster_tokens,
-    })
+    Ok(Fixture { session_id, hashtag, poster_tokens })
 }
 
 fn is_client_error(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<HttpError>().is_some_and(|h| {
-        h.status == StatusCode::BAD_REQUEST || h.status == StatusCode::UNPROCESSABLE_ENTITY
-    })
+    e.downcast_ref::<HttpError>()
+        .is_some_and(|h| h.status == StatusCode::BAD_REQUEST || h.status == StatusCode::UNPROCESSABLE_ENTITY)
 }
 
 #[cfg(test)]
@@ -292,15 +216,10 @@ mod tests {
     #[test]
     fn error_bodies_are_described() {
         assert_eq!(
-            describe_error_body(
-                r#"{"error":{"code":"handle_taken","message":"That handle is taken."}}"#
-            ),
+            describe_error_body(r#"{"error":{"code":"handle_taken","message":"That handle is taken."}}"#),
             "handle_taken: That handle is taken."
         );
-        assert_eq!(
-            describe_error_body(r#"{"error":{"code":"forbidden"}}"#),
-            "forbidden"
-        );
+        assert_eq!(describe_error_body(r#"{"error":{"code":"forbidden"}}"#), "forbidden");
         assert_eq!(describe_error_body("Bad Gateway"), "Bad Gateway");
         assert_eq!(describe_error_body(""), "(empty body)");
         assert_eq!(describe_error_body(&"x".repeat(600)).chars().count(), 501);
@@ -312,10 +231,7 @@ mod tests {
         let b = run_tag();
         assert_ne!(a, b);
         assert_eq!(a.len(), 7);
-        assert!(
-            a.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        );
+        assert!(a.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
         assert!(poster_handle(&a, 99_999).len() <= 15);
         assert!(host_handle(&a).len() <= 15);
     }

@@ -30,9 +30,7 @@ pub fn merged() -> Merged {
 const MAX_MICROS: u64 = 3_600_000_000;
 
 fn micros(d: Duration) -> u64 {
-    u64::try_from(d.as_micros())
-        .unwrap_or(u64::MAX)
-        .min(MAX_MICROS)
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX).min(MAX_MICROS)
 }
 
 pub fn record(h: &mut Local, d: Duration) {
@@ -106,11 +104,7 @@ mod tests {
         assert_eq!(m.len(), 1000);
         assert_eq!(Percentiles::of(&m), Percentiles::of(&all));
         for q in [0.0, 0.1, 0.5, 0.9, 0.99, 0.999, 1.0] {
-            assert_eq!(
-                m.value_at_quantile(q),
-                all.value_at_quantile(q),
-                "quantile {q}"
-            );
+            assert_eq!(m.value_at_quantile(q), all.value_at_quantile(q), "quantile {q}");
         }
     }
 

@@ -28,8 +28,8 @@ pub fn memory_of(pids: &[u32]) -> Result<Memory> {
     let mut total = Memory::default();
     for pid in pids {
         let path = format!("/proc/{pid}/status");
-        let status = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {path} (is --server-pid right?)"))?;
+        let status =
+            std::fs::read_to_string(&path).with_context(|| format!("reading {path} (is --server-pid right?)"))?;
         let m = parse_status(&status).with_context(|| format!("no VmRSS/VmHWM in {path}"))?;
         total.rss_kib += m.rss_kib;
         total.hwm_kib += m.hwm_kib;
@@ -45,10 +45,7 @@ pub fn parse_status(status: &str) -> Option<Memory> {
             rest.split_ascii_whitespace().next()?.parse::<u64>().ok()
         })
     };
-    Some(Memory {
-        rss_kib: field("VmRSS")?,
-        hwm_kib: field("VmHWM")?,
-    })
+    Some(Memory { rss_kib: field("VmRSS")?, hwm_kib: field("VmHWM")? })
 }
 
 #[cfg(test)]
@@ -58,13 +55,7 @@ mod tests {
     #[test]
     fn status_lines_are_parsed() {
         let status = "Name:\ttweetchat\nVmPeak:\t  999 kB\nVmHWM:\t   20480 kB\nVmRSS:\t   10240 kB\nThreads:\t4\n";
-        assert_eq!(
-            parse_status(status),
-            Some(Memory {
-                rss_kib: 10240,
-                hwm_kib: 20480
-            })
-        );
+        assert_eq!(parse_status(status), Some(Memory { rss_kib: 10240, hwm_kib: 20480 }));
         assert_eq!(parse_status("Name:\tkthread\n"), None);
     }
 

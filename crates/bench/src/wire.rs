@@ -67,12 +67,7 @@ pub fn hello(token: Option<&str>) -> String {
 }
 
 pub fn post(client_id: &str, text: String) -> String {
-    to_json(&ClientFrame::Post {
-        client_id: client_id.to_owned(),
-        text,
-        reply_to: None,
-        quote_of: None,
-    })
+    to_json(&ClientFrame::Post { client_id: client_id.to_owned(), text, reply_to: None, quote_of: None })
 }
 
 fn to_json(frame: &ClientFrame) -> String {
@@ -125,15 +120,9 @@ mod tests {
         assert_eq!(text, "bench 123456789 p3 n17");
         assert!(text.chars().count() <= 280);
         assert_eq!(parse_stamp(&text), Some((Phase::Measured, 123_456_789)));
-        assert_eq!(
-            parse_stamp(&stamp_text(Phase::Warmup, 5, 0, 0)),
-            Some((Phase::Warmup, 5))
-        );
+        assert_eq!(parse_stamp(&stamp_text(Phase::Warmup, 5, 0, 0)), Some((Phase::Warmup, 5)));
         // Tolerates decoration around the stamp, rejects other texts.
-        assert_eq!(
-            parse_stamp("#Tag bench 42 p1 n2"),
-            Some((Phase::Measured, 42))
-        );
+        assert_eq!(parse_stamp("#Tag bench 42 p1 n2"), Some((Phase::Measured, 42)));
         assert_eq!(parse_stamp("hello world"), None);
         assert_eq!(parse_stamp("bench"), None);
         assert_eq!(parse_stamp("bench x"), None);
@@ -148,28 +137,18 @@ mod tests {
         assert_eq!(text, "bench 9 p0 n1");
         assert!(parse_message(r#"{"type":"ack","client_id":"m0-1","seq":3,"message_id":"00000000-0000-0000-0000-000000000000","duplicate":false}"#).is_none());
         // `error` frames have a string `message`: not a message frame, and no panic.
-        assert!(
-            parse_message(r#"{"type":"error","code":"busy","message":"later","retryable":true}"#)
-                .is_none()
-        );
+        assert!(parse_message(r#"{"type":"error","code":"busy","message":"later","retryable":true}"#).is_none());
         assert!(parse_message("not json").is_none());
     }
 
     #[test]
     fn client_frames_use_the_protocol_shapes() {
         let hello: serde_json::Value = serde_json::from_str(&hello(Some("tok"))).expect("json");
-        assert_eq!(
-            hello,
-            serde_json::json!({"type":"hello","protocol":[1],"token":"tok"})
-        );
+        assert_eq!(hello, serde_json::json!({"type":"hello","protocol":[1],"token":"tok"}));
         let anon: serde_json::Value = serde_json::from_str(&self::hello(None)).expect("json");
         assert_eq!(anon, serde_json::json!({"type":"hello","protocol":[1]}));
-        let post: serde_json::Value =
-            serde_json::from_str(&post("m1-2", "bench 1 p1 n2".into())).expect("json");
-        assert_eq!(
-            post,
-            serde_json::json!({"type":"post","client_id":"m1-2","text":"bench 1 p1 n2"})
-        );
+        let post: serde_json::Value = serde_json::from_str(&post("m1-2", "bench 1 p1 n2".into())).expect("json");
+        assert_eq!(post, serde_json::json!({"type":"post","client_id":"m1-2","text":"bench 1 p1 n2"}));
         assert_eq!(client_id(Phase::Warmup, 4, 9), "w4-9");
         assert_eq!(code_name(ErrorCode::RateLimited), "rate_limited");
     }

@@ -20,86 +20,53 @@ pub fn answer_label(text: &str) -> Option<u32> {
     let mut rest = text.trim_start();
     // Skip leading hashtags: "#WeNurses A1 ..." is as much an answer as "A1 #WeNurses ...".
     while let Some(after_hash) = rest.strip_prefix('#') {
-        let tag_len: usize = after_hash
-            .chars()
-            .take_while(|c| is_tag_char(*c))
-            .map(char::len_utf8)
-            .sum();
+        let tag_len: usize = after_hash.chars().take_while(|c| is_tag_char(*c)).map(char::len_utf8).sum();
         if tag_len == 0 {
             return None;
         }
         rest = after_hash[tag_len..].trim_start();
     }
     let digits_and_more = rest.strip_prefix(['A', 'a'])?;
-    let digits_len = digits_and_more
-        .bytes()
-        .take_while(u8::is_ascii_digit)
-        .count();
+    let digits_len = digits_and_more.bytes().take_while(u8::is_ascii_digit).count();
     if digits_len == 0 || digits_len > 3 {
         return None;
     }
     let (digits, after) = digits_and_more.split_at(digits_len);
-    if after
-        .chars()
-        .next()
-        .is_some_and(|next| next.is_alphanumeric() || next == '_')
-    {
+    if after.chars().next().is_some_and(|next| next.is_alphanumeric() || next == '_') {
         return None;
     }
     let number: u32 = digits.parse().ok()?;
-    (1..=MAX_QUESTION_NUMBER)
-        .contains(&number)
-        .then_some(number)
+    (1..=MAX_QUESTION_NUMBER).contains(&number).then_some(number)
 }
 
 /// Hashtags in `text`, as written, first occurrence of each (case-insensitively) kept.
 pub fn extract_hashtags(text: &str) -> Vec<String> {
-    extract(text, '#', is_tag_char, |tag| {
-        tag.chars().any(char::is_alphabetic)
-    })
+    extract(text, '#', is_tag_char, |tag| tag.chars().any(char::is_alphabetic))
 }
 
 /// @mentions in `text`, as written, first occurrence of each (case-insensitively) kept.
 /// `name@example.org` is an address, not a mention: a mention starts after a non-word character.
 pub fn extract_mentions(text: &str) -> Vec<String> {
-    extract(
-        text,
-        '@',
-        |c| c.is_ascii_alphanumeric() || c == '_',
-        |handle| handle.len() <= 30,
-    )
+    extract(text, '@', |c| c.is_ascii_alphanumeric() || c == '_', |handle| handle.len() <= 30)
 }
 
-fn extract(
-    text: &str,
-    sigil: char,
-    body_char: impl Fn(char) -> bool,
-    accept: impl Fn(&str) -> bool,
-) -> Vec<String> {
+fn extract(text: &str, sigil: char, body_char: impl Fn(char) -> bool, accept: impl Fn(&str) -> bool) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     let mut previous: Option<char> = None;
     for (index, c) in text.char_indices() {
-        let starts_token =
-            c == sigil && !previous.is_some_and(|p| p.is_alphanumeric() || p == '_' || p == sigil);
+        let starts_token = c == sigil && !previous.is_some_and(|p| p.is_alphanumeric() || p == '_' || p == sigil);
         previous = Some(c);
         if !starts_token {
             continue;
         }
         let body_start = index + c.len_utf8();
-        let body_len: usize = text[body_start..]
-            .chars()
-            .take_while(|c| body_char(*c))
-            .map(char::len_utf8)
-            .sum();
+        let body_len: usize = text[body_start..].chars().take_while(|c| body_char(*c)).map(char::len_utf8).sum();
         let body = &text[body_start..body_start + body_len];
         if body.is_empty() || !accept(body) {
             continue;
         }
         let token = format!("{sigil}{body}");
-        if !found
-            .iter()
-            .any(|seen| seen.to_lowercase() == token.to_lowercase())
-        {
+        if !found.iter().any(|seen| seen.to_lowercase() == token.to_lowercase()) {
             found.push(token);
         }
     }
@@ -132,18 +99,9 @@ mod tests {
 
     #[test]
     fn ignores_words_that_merely_start_with_a() {
-        for text in [
-            "Andrew says hi",
-            "A1b is a vitamin",
-            "AA1",
-            "A 1",
-            "A0 zero",
-            "A1000",
-            "#A1",
-            "Q1 is a question",
-            "",
-            "#",
-        ] {
+        for text in
+            ["Andrew says hi", "A1b is a vitamin", "AA1", "A 1", "A0 zero", "A1000", "#A1", "Q1 is a question", "", "#"]
+        {
             assert_eq!(answer_label(text), None, "{text:?}");
         }
     }

@@ -6,12 +6,17 @@
 //!   [`Title`]). A value of these types is valid by construction: parse at the edge, trust inside.
 //! - [`lifecycle`]: [`SessionStatus`] and the transitions between its states.
 //! - [`labels`]: answer-label parsing and hashtag / mention extraction from message text.
+//! - [`recurrence`]: recurring series (weekly, fortnightly, monthly on the nth weekday) in a
+//!   home time zone, so 20:00 London stays 20:00 London across daylight-saving changes.
+//! - [`calendar`]: iCalendar text for calendar subscriptions.
 //! - [`role`]: who a person is in a session and what that lets them do.
 //!
 //! Every other crate depends on this one; this one depends on nothing of ours.
 
+pub mod calendar;
 pub mod labels;
 pub mod lifecycle;
+pub mod recurrence;
 pub mod role;
 pub mod values;
 
@@ -27,17 +32,11 @@ pub enum DomainError {
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
     #[error("a session that is {from} cannot {action}")]
-    Transition {
-        from: SessionStatus,
-        action: SessionAction,
-    },
+    Transition { from: SessionStatus, action: SessionAction },
 }
 
 impl DomainError {
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        DomainError::Invalid {
-            field,
-            reason: reason.into(),
-        }
+        DomainError::Invalid { field, reason: reason.into() }
     }
 }

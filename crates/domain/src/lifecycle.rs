@@ -127,7 +127,9 @@ pub struct Timetable {
     pub ends_at: DateTime<Utc>,
     /// How long before the start the lobby opens.
     pub lobby_lead: Duration,
-    /// How long after closing a session is archived (the window in which hosts may reopen).
+    /// How long after the end a closed session is archived (the window in which hosts may
+    /// reopen). Counted from the end, not from when the close happened: a session closed late
+    /// because the server was down is archived as soon as its window has passed.
     pub archive_grace: Duration,
 }
 
@@ -135,24 +137,14 @@ impl Timetable {
     /// The next automatic transition from `status` and the instant it is due, if any. A caller
     /// that finds the instant in the past performs it now: this is how downtime is caught up,
     /// one transition at a time and in order.
-    pub fn next_due(
-        &self,
-        status: SessionStatus,
-        closed_at: Option<DateTime<Utc>>,
-    ) -> Option<(SessionAction, DateTime<Utc>)> {
+    pub fn next_due(&self, status: SessionStatus) -> Option<(SessionAction, DateTime<Utc>)> {
         match status {
             SessionStatus::Scheduled if self.lobby_lead > Duration::zero() => {
-                // A lobby whose start has already passed is pointless: go straight to live.
                 Some((SessionAction::OpenLobby, self.starts_at - self.lobby_lead))
             }
-            SessionStatus::Scheduled | SessionStatus::Lobby => {
-                Some((SessionAction::Start, self.starts_at))
-            }
+            SessionStatus::Scheduled | SessionStatus::Lobby => Some((SessionAction::Start, self.starts_at)),
             SessionStatus::Live => Some((SessionAction::Close, self.ends_at)),
-            SessionStatus::Closed => Some((
-                SessionAction::Archive,
-                closed_at.unwrap_or(self.ends_at) + self.archive_grace,
-            )),
+            SessionStatus::Closed => Some((SessionAction::Archive, self.ends_at + self.archive_grace)),
             SessionStatus::Archived | SessionStatus::Cancelled => None,
         }
     }
@@ -164,14 +156,7 @@ mod tests {
     use SessionAction as A;
     use SessionStatus as S;
 
-    const ACTIONS: [SessionAction; 6] = [
-        A::OpenLobby,
-        A::Start,
-        A::Close,
-        A::Reopen,
-        A::Archive,
-        A::Cancel,
-    ];
+    const ACTIONS: [SessionAction; 6] = [A::OpenLobby, A::Start, A::Close, A::Reopen, A::Archive, A::Cancel];
 
     #[test]
     fn every_state_allows_exactly_the_documented_transitions() {
@@ -187,10 +172,7 @@ mod tests {
         ];
         for from in S::ALL {
             for action in ACTIONS {
-                let expected = allowed
-                    .iter()
-                    .find(|(f, a, _)| *f == from && *a == action)
-                    .map(|(_, _, to)| *to);
+                let expected = allowed.iter().find(|(f, a, _)| *f == from && *a == action).map(|(_, _, to)| *to);
                 assert_eq!(from.apply(action).ok(), expected, "{from} + {action:?}");
             }
         }
@@ -205,22 +187,13 @@ mod tests {
             lobby_lead: Duration::minutes(10),
             archive_grace: Duration::minutes(15),
         };
-        assert_eq!(
-            table.next_due(S::Scheduled, None),
-            Some((A::OpenLobby, t0 - Duration::minutes(10)))
-        );
-        assert_eq!(table.next_due(S::Lobby, None), Some((A::Start, t0)));
-        assert_eq!(
-            table.next_due(S::Live, None),
-            Some((A::Close, t0 + Duration::hours(1)))
-        );
-        let closed = t0 + Duration::minutes(50);
-        assert_eq!(
-            table.next_due(S::Closed, Some(closed)),
-            Some((A::Archive, closed + Duration::minutes(15)))
-        );
-        assert_eq!(table.next_due(S::Archived, None), None);
-        assert_eq!(table.next_due(S::Cancelled, None), None);
+        assert_eq!(table.next_due(S::Scheduled), Some((A::OpenLobby, t0 - Duration::minutes(10))));
+        assert_eq!(table.next_due(S::Lobby), Some((A::Start, t0)));
+        assert_eq!(table.next_due(S::Live), Some((A::Close, t0 + Duration::hours(1))));
+        // Counted from the end, so a close performed late (after downtime) archives on time.
+        assert_eq!(table.next_due(S::Closed), Some((A::Archive, t0 + Duration::minutes(75))));
+        assert_eq!(table.next_due(S::Archived), None);
+        assert_eq!(table.next_due(S::Cancelled), None);
     }
 
     #[test]

@@ -24,22 +24,13 @@ impl Hashtag {
             return Err(DomainError::invalid(field, "must not be empty"));
         }
         if body.chars().count() > Self::MAX_CHARS {
-            return Err(DomainError::invalid(
-                field,
-                format!("must be at most {} characters", Self::MAX_CHARS),
-            ));
+            return Err(DomainError::invalid(field, format!("must be at most {} characters", Self::MAX_CHARS)));
         }
         if !body.chars().all(is_tag_char) {
-            return Err(DomainError::invalid(
-                field,
-                "may contain only letters, digits and underscores",
-            ));
+            return Err(DomainError::invalid(field, "may contain only letters, digits and underscores"));
         }
         if !body.chars().any(char::is_alphabetic) {
-            return Err(DomainError::invalid(
-                field,
-                "must contain at least one letter",
-            ));
+            return Err(DomainError::invalid(field, "must contain at least one letter"));
         }
         Ok(Hashtag(format!("#{body}")))
     }
@@ -78,10 +69,7 @@ impl Handle {
             ));
         }
         if !body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(DomainError::invalid(
-                field,
-                "may contain only letters, digits and underscores",
-            ));
+            return Err(DomainError::invalid(field, "may contain only letters, digits and underscores"));
         }
         Ok(Handle(format!("@{body}")))
     }
@@ -112,19 +100,10 @@ impl MessageText {
         }
         let chars = text.chars().count();
         if chars > max_chars {
-            return Err(DomainError::invalid(
-                field,
-                format!("is {chars} characters; the limit is {max_chars}"),
-            ));
+            return Err(DomainError::invalid(field, format!("is {chars} characters; the limit is {max_chars}")));
         }
-        if text
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t')
-        {
-            return Err(DomainError::invalid(
-                field,
-                "must not contain control characters",
-            ));
+        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err(DomainError::invalid(field, "must not contain control characters"));
         }
         Ok(MessageText(text.to_owned()))
     }
@@ -149,16 +128,11 @@ impl ClientMsgId {
     pub fn parse(input: &str) -> Result<Self, DomainError> {
         let ok = !input.is_empty()
             && input.len() <= Self::MAX_LEN
-            && input
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+            && input.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
         if ok {
             Ok(ClientMsgId(input.to_owned()))
         } else {
-            Err(DomainError::invalid(
-                "client_id",
-                "must be 1 to 64 characters of A-Z a-z 0-9 - _ . :",
-            ))
+            Err(DomainError::invalid("client_id", "must be 1 to 64 characters of A-Z a-z 0-9 - _ . :"))
         }
     }
 
@@ -177,16 +151,10 @@ impl Title {
     pub fn parse(input: &str) -> Result<Self, DomainError> {
         let text = input.trim();
         if text.is_empty() || text.chars().count() > Self::MAX_CHARS {
-            return Err(DomainError::invalid(
-                "title",
-                format!("must be 1 to {} characters", Self::MAX_CHARS),
-            ));
+            return Err(DomainError::invalid("title", format!("must be 1 to {} characters", Self::MAX_CHARS)));
         }
         if text.chars().any(char::is_control) {
-            return Err(DomainError::invalid(
-                "title",
-                "must be a single line without control characters",
-            ));
+            return Err(DomainError::invalid("title", "must be a single line without control characters"));
         }
         Ok(Title(text.to_owned()))
     }
@@ -221,10 +189,7 @@ mod tests {
         let tag = Hashtag::parse("WeCommissioners").expect("valid");
         assert_eq!(tag.as_str(), "#WeCommissioners");
         assert_eq!(tag.key(), "wecommissioners");
-        assert_eq!(
-            Hashtag::parse("#wecommissioners").expect("valid").key(),
-            tag.key()
-        );
+        assert_eq!(Hashtag::parse("#wecommissioners").expect("valid").key(), tag.key());
     }
 
     #[test]
@@ -236,10 +201,7 @@ mod tests {
 
     #[test]
     fn handle_is_at_most_thirty_ascii_word_characters() {
-        assert_eq!(
-            Handle::parse("Alice_1").expect("valid").as_str(),
-            "@Alice_1"
-        );
+        assert_eq!(Handle::parse("Alice_1").expect("valid").as_str(), "@Alice_1");
         assert_eq!(Handle::parse("@Alice").expect("valid").key(), "alice");
         assert!(Handle::parse(&"a".repeat(30)).is_ok());
         assert!(Handle::parse(&"a".repeat(31)).is_err());
@@ -257,10 +219,7 @@ mod tests {
 
     #[test]
     fn message_text_is_trimmed_and_rejects_nul_and_empty() {
-        assert_eq!(
-            MessageText::parse("  hi  ", 280).expect("valid").as_str(),
-            "hi"
-        );
+        assert_eq!(MessageText::parse("  hi  ", 280).expect("valid").as_str(), "hi");
         assert!(MessageText::parse("   ", 280).is_err());
         assert!(MessageText::parse("a\0b", 280).is_err());
         assert!(MessageText::parse("line one\nline two", 280).is_ok());

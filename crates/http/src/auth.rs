@@ -33,14 +33,10 @@ fn argon2() -> Argon2<'static> {
 pub fn check_password_rules(password: &str) -> Result<(), ApiError> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        return Err(ApiError::Invalid(format!(
-            "password: must be at least {MIN_PASSWORD_CHARS} characters"
-        )));
+        return Err(ApiError::Invalid(format!("password: must be at least {MIN_PASSWORD_CHARS} characters")));
     }
     if chars > MAX_PASSWORD_CHARS {
-        return Err(ApiError::Invalid(format!(
-            "password: must be at most {MAX_PASSWORD_CHARS} characters"
-        )));
+        return Err(ApiError::Invalid(format!("password: must be at most {MAX_PASSWORD_CHARS} characters")));
     }
     Ok(())
 }
@@ -49,9 +45,7 @@ pub fn check_password_rules(password: &str) -> Result<(), ApiError> {
 pub async fn hash_password(password: String) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        argon2()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
+        argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
     })
     .await
     .map_err(|e| ApiError::Internal(Box::new(e)))?
@@ -60,11 +54,7 @@ pub async fn hash_password(password: String) -> Result<String, ApiError> {
 
 pub async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| {
-            argon2()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        PasswordHash::new(&hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
     .unwrap_or(false)
@@ -73,30 +63,16 @@ pub async fn verify_password(password: String, hash: String) -> bool {
 /// A new random secret for a login or an API token.
 pub fn new_secret() -> String {
     let bytes: [u8; 32] = rand::random();
-    format!(
-        "tc_{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    )
+    format!("tc_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
 pub fn session_cookie(secret: &str, config: &EdgeConfig) -> String {
-    let secure = if config.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!(
-        "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        LOGIN_DAYS * 24 * 3600
-    )
+    let secure = if config.secure_cookies() { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", LOGIN_DAYS * 24 * 3600)
 }
 
 pub fn clear_session_cookie(config: &EdgeConfig) -> String {
-    let secure = if config.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = if config.secure_cookies() { "; Secure" } else { "" };
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
@@ -116,10 +92,7 @@ impl Credential {
 }
 
 pub fn credential(headers: &HeaderMap) -> Option<Credential> {
-    let bearer = headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+    let bearer = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     if let Some(token) = bearer {
         return Some(Credential::Bearer(token.trim().to_owned()));
     }
@@ -138,10 +111,9 @@ pub fn credential(headers: &HeaderMap) -> Option<Credential> {
 pub fn origin_allowed(headers: &HeaderMap, config: &EdgeConfig) -> bool {
     match headers.get(ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,
-        Some(origin) => config
-            .allowed_origins
-            .iter()
-            .any(|allowed| allowed.eq_ignore_ascii_case(origin.trim_end_matches('/'))),
+        Some(origin) => {
+            config.allowed_origins.iter().any(|allowed| allowed.eq_ignore_ascii_case(origin.trim_end_matches('/')))
+        }
     }
 }
 
@@ -158,11 +130,7 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<(User, Creden
     let Some(credential) = credential(&parts.headers) else {
         return Ok(None);
     };
-    match state
-        .db
-        .user_by_token(&secret_digest(credential.secret()), Utc::now())
-        .await
-    {
+    match state.db.user_by_token(&secret_digest(credential.secret()), Utc::now()).await {
         Ok(user) => Ok(Some((user, credential))),
         Err(StorageError::NotFound) => Ok(None),
         Err(e) => Err(e.into()),
@@ -172,21 +140,14 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<(User, Creden
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let (user, credential) = resolve(parts, state)
-            .await?
-            .ok_or(ApiError::Unauthenticated)?;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (user, credential) = resolve(parts, state).await?.ok_or(ApiError::Unauthenticated)?;
         let changes_state = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if matches!(credential, Credential::Cookie(_))
             && changes_state
             && !origin_allowed(&parts.headers, &state.config)
         {
-            return Err(ApiError::Forbidden(
-                "cross-site request refused (Origin not allowed)",
-            ));
+            return Err(ApiError::Forbidden("cross-site request refused (Origin not allowed)"));
         }
         Ok(SignedIn { user, credential })
     }
@@ -195,13 +156,8 @@ impl FromRequestParts<AppState> for SignedIn {
 impl FromRequestParts<AppState> for MaybeSignedIn {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(MaybeSignedIn(
-            resolve(parts, state).await?.map(|(user, _)| user),
-        ))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(MaybeSignedIn(resolve(parts, state).await?.map(|(user, _)| user)))
     }
 }
 
@@ -211,13 +167,9 @@ mod tests {
 
     #[test]
     fn passwords_hash_and_verify_with_argon2id() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("runtime");
+        let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
         runtime.block_on(async {
-            let hash = hash_password("correct horse battery".into())
-                .await
-                .expect("hash");
+            let hash = hash_password("correct horse battery".into()).await.expect("hash");
             assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
             assert!(verify_password("correct horse battery".into(), hash.clone()).await);
             assert!(!verify_password("wrong horse battery".into(), hash).await);
@@ -227,20 +179,9 @@ mod tests {
     #[test]
     fn bearer_wins_over_cookie_and_cookies_are_found_among_others() {
         let mut headers = HeaderMap::new();
-        headers.insert(
-            COOKIE,
-            "a=1; tweetchat_session=tc_abc; b=2"
-                .parse()
-                .expect("header"),
-        );
-        assert_eq!(
-            credential(&headers),
-            Some(Credential::Cookie("tc_abc".into()))
-        );
+        headers.insert(COOKIE, "a=1; tweetchat_session=tc_abc; b=2".parse().expect("header"));
+        assert_eq!(credential(&headers), Some(Credential::Cookie("tc_abc".into())));
         headers.insert(AUTHORIZATION, "Bearer tc_xyz".parse().expect("header"));
-        assert_eq!(
-            credential(&headers),
-            Some(Credential::Bearer("tc_xyz".into()))
-        );
+        assert_eq!(credential(&headers), Some(Credential::Bearer("tc_xyz".into())));
     }
 }

@@ -72,9 +72,7 @@ impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> Self {
         match error {
             StorageError::NotFound => ApiError::NotFound("resource"),
-            StorageError::Conflict { constraint } => {
-                ApiError::Conflict(conflict_message(&constraint))
-            }
+            StorageError::Conflict { constraint } => ApiError::Conflict(conflict_message(&constraint)),
             StorageError::Domain(e) => ApiError::from(e),
             e if e.is_retryable() => ApiError::Unavailable,
             e => ApiError::Internal(Box::new(e)),
@@ -94,12 +92,8 @@ impl From<DomainError> for ApiError {
 /// Constraint names are ours (see `migrations/`); say what they mean in words.
 fn conflict_message(constraint: &str) -> String {
     match constraint {
-        "users_handle_key_unique" => {
-            "handle: already taken (handles are unique ignoring case)".into()
-        }
-        "series_hashtag_unique" => {
-            "hashtag: already belongs to a series (hashtags are unique ignoring case)".into()
-        }
+        "users_handle_key_unique" => "handle: already taken (handles are unique ignoring case)".into(),
+        "series_hashtag_unique" => "hashtag: already belongs to a series (hashtags are unique ignoring case)".into(),
         other => format!("conflicts with existing data ({other})"),
     }
 }
@@ -114,12 +108,6 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        (
-            status,
-            Json(ErrorBody {
-                error: ErrorDetail { code, message },
-            }),
-        )
-            .into_response()
+        (status, Json(ErrorBody { error: ErrorDetail { code, message } })).into_response()
     }
 }

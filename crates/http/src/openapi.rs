@@ -1,6 +1,6 @@
 //! The OpenAPI document, built from the handlers' `#[utoipa::path]` annotations.
 
-use crate::api::{accounts, live, ops, series, sessions};
+use crate::api::{accounts, live, ops, questions, series, sessions};
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
@@ -23,6 +23,11 @@ use utoipa::OpenApi;
         sessions::end,
         sessions::transcript,
         live::upgrade,
+        questions::list,
+        questions::replace,
+        questions::edit,
+        questions::release,
+        questions::skip,
         ops::healthz,
         ops::readyz,
         ops::metrics,

@@ -1,6 +1,6 @@
 //! Every route, and the layers around them.
 
-use crate::api::{accounts, live, ops, series, sessions};
+use crate::api::{accounts, live, ops, questions, series, sessions};
 use crate::error::ApiError;
 use crate::openapi;
 use crate::state::{AppState, RequestLabels};
@@ -36,10 +36,11 @@ pub fn router(state: AppState) -> Router {
         .route("/sessions/{id}/end", post(sessions::end))
         .route("/sessions/{id}/transcript", get(sessions::transcript))
         .route("/sessions/{id}/live", get(live::upgrade))
-        .route(
-            "/openapi.json",
-            get(|| async { axum::Json(openapi::document()) }),
-        )
+        .route("/sessions/{id}/questions", get(questions::list).put(questions::replace))
+        .route("/sessions/{id}/questions/release", post(questions::release))
+        .route("/sessions/{id}/questions/skip", post(questions::skip))
+        .route("/sessions/{id}/questions/{question_id}", axum::routing::patch(questions::edit))
+        .route("/openapi.json", get(|| async { axum::Json(openapi::document()) }))
         .fallback(|| async { ApiError::NotFound("API route") });
 
     let web = ServeDir::new(&state.config.web_dir).append_index_html_on_directories(true);
@@ -50,10 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .fallback_service(web)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            count_requests,
-        ))
+        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
@@ -69,12 +67,6 @@ fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLa
 async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
     let response = next.run(request).await.into_response();
-    state
-        .requests
-        .get_or_create(&RequestLabels {
-            method,
-            status: response.status().as_u16(),
-        })
-        .inc();
+    state.requests.get_or_create(&RequestLabels { method, status: response.status().as_u16() }).inc();
     response
 }

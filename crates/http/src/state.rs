@@ -32,6 +32,8 @@ pub struct AppState {
     pub config: Arc<EdgeConfig>,
     pub metrics: Arc<Registry>,
     pub requests: Family<RequestLabels, Counter>,
+    /// Told whenever sessions or plans change here, so the scheduler looks again at once.
+    pub schedule_changed: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, prometheus_client::encoding::EncodeLabelSet)]
@@ -44,11 +46,7 @@ impl AppState {
     pub fn new(db: Database, hub: Hub, config: EdgeConfig) -> Self {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
-        registry.register(
-            "tweetchat_http_requests",
-            "HTTP requests answered, by method and status",
-            requests.clone(),
-        );
+        registry.register("tweetchat_http_requests", "HTTP requests answered, by method and status", requests.clone());
         hub.metrics().register(&mut registry);
         AppState {
             db,
@@ -56,6 +54,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(registry),
             requests,
+            schedule_changed: Arc::new(tokio::sync::Notify::new()),
         }
     }
 }

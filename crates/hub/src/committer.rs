@@ -21,11 +21,7 @@ pub struct PostRequest {
     pub inflight: Arc<AtomicUsize>,
 }
 
-pub(crate) async fn run(
-    room: Arc<RoomCore>,
-    mut queue: mpsc::Receiver<PostRequest>,
-    max_batch: usize,
-) {
+pub(crate) async fn run(room: Arc<RoomCore>, mut queue: mpsc::Receiver<PostRequest>, max_batch: usize) {
     let mut batch = Vec::with_capacity(max_batch);
     while queue.recv_many(&mut batch, max_batch).await > 0 {
         commit(&room, &mut batch).await;
@@ -35,16 +31,10 @@ pub(crate) async fn run(
 async fn commit(room: &RoomCore, batch: &mut Vec<PostRequest>) {
     let posts: Vec<NewPost> = batch.iter().map(|r| r.post.clone()).collect();
     let metrics = room.hub_metrics();
-    match room
-        .db()
-        .commit_posts(room.session_id, &posts, Utc::now())
-        .await
-    {
+    match room.db().commit_posts(room.session_id, &posts, Utc::now()).await {
         Ok(result) => {
-            let items: Vec<StreamItem> = result
-                .committed()
-                .map(|m| render::stream_item(&StreamEntry::Message(m.clone())))
-                .collect();
+            let items: Vec<StreamItem> =
+                result.committed().map(|m| render::stream_item(&StreamEntry::Message(m.clone()))).collect();
             metrics.messages_committed.inc_by(items.len() as u64);
             metrics.commit_batches.inc();
             // Broadcast first: the poster sees its message in the stream no later than its ack.
@@ -56,18 +46,11 @@ async fn commit(room: &RoomCore, batch: &mut Vec<PostRequest>) {
         }
         Err(error) => {
             let (code, text) = match &error {
-                StorageError::NotFound => (
-                    ErrorCode::NotFound,
-                    "this session no longer exists".to_owned(),
-                ),
-                e if e.is_retryable() => (
-                    ErrorCode::Busy,
-                    "the database is unavailable; send the same post again shortly".to_owned(),
-                ),
-                _ => (
-                    ErrorCode::Internal,
-                    "the post could not be saved; send the same post again".to_owned(),
-                ),
+                StorageError::NotFound => (ErrorCode::NotFound, "this session no longer exists".to_owned()),
+                e if e.is_retryable() => {
+                    (ErrorCode::Busy, "the database is unavailable; send the same post again shortly".to_owned())
+                }
+                _ => (ErrorCode::Internal, "the post could not be saved; send the same post again".to_owned()),
             };
             tracing::warn!(session = %room.session_id, %error, posts = batch.len(), "group commit failed");
             for request in batch.drain(..) {
@@ -86,18 +69,8 @@ async fn commit(room: &RoomCore, batch: &mut Vec<PostRequest>) {
 fn answer(client_id: &str, outcome: PostOutcome) -> ServerFrame {
     let client_id = client_id.to_owned();
     match outcome {
-        PostOutcome::Committed(m) => ServerFrame::Ack {
-            client_id,
-            seq: m.seq,
-            message_id: m.id,
-            duplicate: false,
-        },
-        PostOutcome::Duplicate(m) => ServerFrame::Ack {
-            client_id,
-            seq: m.seq,
-            message_id: m.id,
-            duplicate: true,
-        },
+        PostOutcome::Committed(m) => ServerFrame::Ack { client_id, seq: m.seq, message_id: m.id, duplicate: false },
+        PostOutcome::Duplicate(m) => ServerFrame::Ack { client_id, seq: m.seq, message_id: m.id, duplicate: true },
         PostOutcome::SessionNotLive(status) => ServerFrame::Error {
             code: ErrorCode::SessionNotLive,
             message: format!("the session is {status}: posts are accepted only while it is live"),

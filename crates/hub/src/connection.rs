@@ -23,12 +23,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc};
-use tweetchat_domain::{
-    ClientMsgId, DomainError, MessageText, Role, answer_label, extract_hashtags, extract_mentions,
-};
+use tweetchat_domain::{ClientMsgId, DomainError, MessageText, Role, answer_label, extract_hashtags, extract_mentions};
 use tweetchat_protocol::{
-    AuthorView, ClientFrame, ErrorCode, Limits, SUPPORTED_VERSIONS, ServerFrame, SessionView,
-    Welcome, close,
+    AuthorView, ClientFrame, ErrorCode, Limits, SUPPORTED_VERSIONS, ServerFrame, SessionView, Welcome, close,
 };
 use tweetchat_storage::StorageError;
 use tweetchat_storage::stream::NewPost;
@@ -37,19 +34,11 @@ use uuid::Uuid;
 
 /// What the hub needs of a websocket: axum's `WebSocket` is one.
 pub trait Socket:
-    Stream<Item = Result<Message, axum::Error>>
-    + Sink<Message, Error = axum::Error>
-    + Unpin
-    + Send
-    + 'static
+    Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Unpin + Send + 'static
 {
 }
 impl<T> Socket for T where
-    T: Stream<Item = Result<Message, axum::Error>>
-        + Sink<Message, Error = axum::Error>
-        + Unpin
-        + Send
-        + 'static
+    T: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Unpin + Send + 'static
 {
 }
 
@@ -138,42 +127,20 @@ impl<S: Socket> Connection<S> {
         let first = tokio::time::timeout(config.hello_timeout, self.next_inbound_frame())
             .await
             .map_err(|_| End::Close(close::TIMEOUT, "no hello within the time allowed".into()))??;
-        let ClientFrame::Hello {
-            protocol,
-            token,
-            resume_after,
-        } = first
-        else {
-            self.send(&ServerFrame::error(
-                ErrorCode::HelloExpected,
-                "the first frame must be hello",
-            ))
-            .await?;
+        let ClientFrame::Hello { protocol, token, resume_after } = first else {
+            self.send(&ServerFrame::error(ErrorCode::HelloExpected, "the first frame must be hello")).await?;
             return Err(End::Close(close::POLICY_VIOLATION, "hello expected".into()));
         };
-        let Some(version) = protocol
-            .iter()
-            .copied()
-            .filter(|v| SUPPORTED_VERSIONS.contains(v))
-            .max()
-        else {
+        let Some(version) = protocol.iter().copied().filter(|v| SUPPORTED_VERSIONS.contains(v)).max() else {
             self.send(&ServerFrame::error(
                 ErrorCode::UnsupportedVersion,
                 format!("supported protocol versions: {SUPPORTED_VERSIONS:?}"),
             ))
             .await?;
-            return Err(End::Close(
-                close::UNSUPPORTED_VERSION,
-                "unsupported protocol version".into(),
-            ));
+            return Err(End::Close(close::UNSUPPORTED_VERSION, "unsupported protocol version".into()));
         };
         if let Some(token) = token {
-            match self
-                .hub
-                .db()
-                .user_by_token(&secret_digest(&token), Utc::now())
-                .await
-            {
+            match self.hub.db().user_by_token(&secret_digest(&token), Utc::now()).await {
                 Ok(user) => self.user = Some(user),
                 Err(StorageError::NotFound) => {
                     self.send(&ServerFrame::error(
@@ -194,30 +161,17 @@ impl<S: Socket> Connection<S> {
             Err(error) => return Err(internal(error)),
         };
         self.role = match &self.user {
-            Some(user) => self
-                .hub
-                .db()
-                .role_in_series(session.series_id, user.id)
-                .await
-                .map_err(internal)?,
+            Some(user) => self.hub.db().role_in_series(session.series_id, user.id).await.map_err(internal)?,
             None if session.allow_viewers => Role::Viewer,
             None => {
-                self.send(&ServerFrame::error(
-                    ErrorCode::Forbidden,
-                    "this chat is for signed-in participants only",
-                ))
-                .await?;
+                self.send(&ServerFrame::error(ErrorCode::Forbidden, "this chat is for signed-in participants only"))
+                    .await?;
                 return Err(End::Close(close::FORBIDDEN, "sign in to join".into()));
             }
         };
         let room = self.hub.room(self.session_id).await.map_err(internal)?;
         let sub = room.subscribe(self.user.as_ref().map(|u| u.id));
-        let current_question = self
-            .hub
-            .db()
-            .current_question(self.session_id)
-            .await
-            .map_err(internal)?;
+        let current_question = self.hub.db().current_question(self.session_id).await.map_err(internal)?;
         let welcome = Welcome {
             protocol: version,
             session: SessionView {
@@ -248,10 +202,7 @@ impl<S: Socket> Connection<S> {
         if let Some(after) = resume_after {
             self.resume(&room, after, sub.last_seq).await?;
         } else {
-            self.send(&ServerFrame::CaughtUp {
-                last_seq: self.last_sent,
-            })
-            .await?;
+            self.send(&ServerFrame::CaughtUp { last_seq: self.last_sent }).await?;
         }
         Ok((room, sub))
     }
@@ -260,9 +211,7 @@ impl<S: Socket> Connection<S> {
     async fn resume(&mut self, room: &Room, after: i64, upto: i64) -> Result<(), End> {
         if after < 0 || after > upto {
             self.send(&ServerFrame::Reload {
-                reason: format!(
-                    "position {after} is not in this session's stream (it ends at {upto})"
-                ),
+                reason: format!("position {after} is not in this session's stream (it ends at {upto})"),
             })
             .await?;
             self.last_sent = upto;
@@ -270,10 +219,7 @@ impl<S: Socket> Connection<S> {
             self.last_sent = after;
             self.catch_up(room, upto).await?;
         }
-        self.send(&ServerFrame::CaughtUp {
-            last_seq: self.last_sent,
-        })
-        .await
+        self.send(&ServerFrame::CaughtUp { last_seq: self.last_sent }).await
     }
 
     async fn live(&mut self, room: &Room, sub: Subscription) -> End {
@@ -309,18 +255,9 @@ impl<S: Socket> Connection<S> {
     async fn handle(&mut self, room: &Room, frame: ClientFrame) -> Result<(), End> {
         match frame {
             ClientFrame::Hello { .. } => {
-                self.bad_frame(
-                    ErrorCode::HelloExpected,
-                    "hello was already received".into(),
-                )
-                .await
+                self.bad_frame(ErrorCode::HelloExpected, "hello was already received".into()).await
             }
-            ClientFrame::Post {
-                client_id,
-                text,
-                reply_to,
-                quote_of,
-            } => {
+            ClientFrame::Post { client_id, text, reply_to, quote_of } => {
                 if let Err(frame) = self.post(room, &client_id, &text, reply_to, quote_of) {
                     self.send(&frame).await?;
                 }
@@ -357,40 +294,25 @@ impl<S: Socket> Connection<S> {
         let user = match &self.user {
             Some(user) if self.role.can_post() => user.clone(),
             _ => {
-                return Err(with_id(
-                    ErrorCode::Forbidden,
-                    "sign in to post; viewers can only read".into(),
-                ));
+                return Err(with_id(ErrorCode::Forbidden, "sign in to post; viewers can only read".into()));
             }
         };
-        let client_id = ClientMsgId::parse(client_id)
-            .map_err(|e| with_id(ErrorCode::InvalidField, e.to_string()))?;
+        let client_id = ClientMsgId::parse(client_id).map_err(|e| with_id(ErrorCode::InvalidField, e.to_string()))?;
         let text = MessageText::parse(text, config.max_text_chars).map_err(|e| {
             let code = match &e {
-                DomainError::Invalid { reason, .. } if reason.contains("limit") => {
-                    ErrorCode::TextTooLong
-                }
+                DomainError::Invalid { reason, .. } if reason.contains("limit") => ErrorCode::TextTooLong,
                 _ => ErrorCode::InvalidField,
             };
             with_id(code, e.to_string())
         })?;
         if self.inflight.load(Ordering::Acquire) >= config.max_inflight_per_connection {
-            return Err(with_id(
-                ErrorCode::Busy,
-                "too many posts are waiting for their ack; wait for them".into(),
-            ));
+            return Err(with_id(ErrorCode::Busy, "too many posts are waiting for their ack; wait for them".into()));
         }
         if let Err(not_until) = self.hub.limiter().check_key(&user.id) {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
             return Err(with_id(
                 ErrorCode::RateLimited,
-                format!(
-                    "at most {} posts a minute; try again in {:.1} s",
-                    config.posts_per_minute,
-                    wait.as_secs_f32()
-                ),
+                format!("at most {} posts a minute; try again in {:.1} s", config.posts_per_minute, wait.as_secs_f32()),
             ));
         }
         let post = NewPost {
@@ -406,17 +328,10 @@ impl<S: Socket> Connection<S> {
             quote_of,
         };
         self.inflight.fetch_add(1, Ordering::AcqRel);
-        let request = PostRequest {
-            post,
-            reply: self.replies_tx.clone(),
-            inflight: self.inflight.clone(),
-        };
+        let request = PostRequest { post, reply: self.replies_tx.clone(), inflight: self.inflight.clone() };
         room.submit(request).map_err(|_| {
             self.inflight.fetch_sub(1, Ordering::AcqRel);
-            with_id(
-                ErrorCode::Busy,
-                "the session is too busy to take this post now; send it again".into(),
-            )
+            with_id(ErrorCode::Busy, "the session is too busy to take this post now; send it again".into())
         })
     }
 
@@ -424,49 +339,25 @@ impl<S: Socket> Connection<S> {
         let user_id = match &self.user {
             Some(user) if self.role.can_post() => user.id,
             _ => {
-                return self
-                    .send(&ServerFrame::error(
-                        ErrorCode::Forbidden,
-                        "sign in to like messages",
-                    ))
-                    .await;
+                return self.send(&ServerFrame::error(ErrorCode::Forbidden, "sign in to like messages")).await;
             }
         };
         if self.hub.limiter().check_key(&user_id).is_err() {
-            return self
-                .send(&ServerFrame::error(
-                    ErrorCode::RateLimited,
-                    "too many posts and likes; slow down",
-                ))
-                .await;
+            return self.send(&ServerFrame::error(ErrorCode::RateLimited, "too many posts and likes; slow down")).await;
         }
-        match self
-            .hub
-            .db()
-            .set_like(self.session_id, message_id, user_id, liked, Utc::now())
-            .await
-        {
+        match self.hub.db().set_like(self.session_id, message_id, user_id, liked, Utc::now()).await {
             Ok(Some(event)) => {
-                let item =
-                    render::stream_item(&tweetchat_storage::stream::StreamEntry::Event(event));
+                let item = render::stream_item(&tweetchat_storage::stream::StreamEntry::Event(event));
                 room.publish(item.seq - 1, vec![item]).await;
                 Ok(())
             }
             Ok(None) => Ok(()),
             Err(StorageError::NotFound) => {
-                self.send(&ServerFrame::error(
-                    ErrorCode::NotFound,
-                    "no such message in this session",
-                ))
-                .await
+                self.send(&ServerFrame::error(ErrorCode::NotFound, "no such message in this session")).await
             }
             Err(error) => {
                 tracing::warn!(%error, "like failed");
-                self.send(&ServerFrame::error(
-                    ErrorCode::Busy,
-                    "the like could not be saved; try again",
-                ))
-                .await
+                self.send(&ServerFrame::error(ErrorCode::Busy, "the like could not be saved; try again")).await
             }
         }
     }
@@ -520,25 +411,14 @@ impl<S: Socket> Connection<S> {
         }
         while self.last_sent < upto {
             let page = CATCH_UP_PAGE.min(upto - self.last_sent);
-            let entries = self
-                .hub
-                .db()
-                .stream_after(self.session_id, self.last_sent, page)
-                .await
-                .map_err(internal)?;
-            if entries
-                .first()
-                .is_none_or(|e| e.seq() != self.last_sent + 1)
-            {
+            let entries = self.hub.db().stream_after(self.session_id, self.last_sent, page).await.map_err(internal)?;
+            if entries.first().is_none_or(|e| e.seq() != self.last_sent + 1) {
                 // The stream has a hole the database cannot fill: never skip silently.
                 self.send(&ServerFrame::Reload {
                     reason: format!("entries after {} are not available", self.last_sent),
                 })
                 .await?;
-                return Err(End::Close(
-                    close::GOING_AWAY,
-                    "stream unavailable; reload".into(),
-                ));
+                return Err(End::Close(close::GOING_AWAY, "stream unavailable; reload".into()));
             }
             for entry in entries {
                 if entry.seq() == self.last_sent + 1 {
@@ -571,10 +451,7 @@ impl<S: Socket> Connection<S> {
         self.bad_frames += 1;
         self.send(&ServerFrame::error(code, message)).await?;
         if self.bad_frames > self.hub.config().max_bad_frames {
-            return Err(End::Close(
-                close::POLICY_VIOLATION,
-                "too many invalid frames".into(),
-            ));
+            return Err(End::Close(close::POLICY_VIOLATION, "too many invalid frames".into()));
         }
         Ok(())
     }
@@ -600,14 +477,8 @@ impl<S: Socket> Connection<S> {
                 _ => break,
             }
         }
-        let retry_after_ms =
-            u64::try_from(self.hub.config().reconnect_hint.as_millis()).unwrap_or(u64::MAX);
-        if let Err(end) = self
-            .send(&ServerFrame::Closing {
-                reason: "server restarting".into(),
-                retry_after_ms,
-            })
-            .await
+        let retry_after_ms = u64::try_from(self.hub.config().reconnect_hint.as_millis()).unwrap_or(u64::MAX);
+        if let Err(end) = self.send(&ServerFrame::Closing { reason: "server restarting".into(), retry_after_ms }).await
         {
             return end;
         }
@@ -635,26 +506,16 @@ impl<S: Socket> Connection<S> {
                 "binary frames are not part of the protocol; send JSON text".into(),
             )),
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(Inbound::Activity),
-            Some(Err(error)) => Err(
-                match error
-                    .into_inner()
-                    .downcast::<tungstenite::Error>()
-                    .map(|e| *e)
-                {
-                    Ok(tungstenite::Error::Capacity(_)) => {
-                        End::Close(close::MESSAGE_TOO_BIG, "frame too large".into())
-                    }
-                    Ok(tungstenite::Error::Utf8(_)) => End::Close(
-                        close::INVALID_PAYLOAD,
-                        "text frame is not valid UTF-8".into(),
-                    ),
-                    Ok(tungstenite::Error::Protocol(_)) => End::Close(
-                        close::POLICY_VIOLATION,
-                        "websocket protocol violation".into(),
-                    ),
-                    _ => End::Gone,
-                },
-            ),
+            Some(Err(error)) => Err(match error.into_inner().downcast::<tungstenite::Error>().map(|e| *e) {
+                Ok(tungstenite::Error::Capacity(_)) => End::Close(close::MESSAGE_TOO_BIG, "frame too large".into()),
+                Ok(tungstenite::Error::Utf8(_)) => {
+                    End::Close(close::INVALID_PAYLOAD, "text frame is not valid UTF-8".into())
+                }
+                Ok(tungstenite::Error::Protocol(_)) => {
+                    End::Close(close::POLICY_VIOLATION, "websocket protocol violation".into())
+                }
+                _ => End::Gone,
+            }),
         }
     }
 
@@ -689,23 +550,13 @@ impl<S: Socket> Connection<S> {
         match tokio::time::timeout(limit, op(&mut self.socket)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(End::Gone),
-            Err(_) => Err(End::Close(
-                close::TOO_SLOW,
-                format!("too slow to keep up; resume from seq {last_sent}"),
-            )),
+            Err(_) => Err(End::Close(close::TOO_SLOW, format!("too slow to keep up; resume from seq {last_sent}"))),
         }
     }
 
     async fn close(&mut self, code: u16, reason: String) {
-        let frame = CloseFrame {
-            code,
-            reason: Utf8Bytes::from(reason),
-        };
-        let _ = tokio::time::timeout(
-            Duration::from_secs(1),
-            self.socket.send(Message::Close(Some(frame))),
-        )
-        .await;
+        let frame = CloseFrame { code, reason: Utf8Bytes::from(reason) };
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.socket.send(Message::Close(Some(frame)))).await;
     }
 }
 
@@ -731,8 +582,5 @@ const KNOWN_TYPES: &[&str] = &["hello", "post", "like", "unlike", "resume", "pin
 
 fn internal(error: StorageError) -> End {
     tracing::warn!(%error, "connection failed on a database error");
-    End::Close(
-        CLOSE_INTERNAL,
-        "temporary server error; reconnect and resume".into(),
-    )
+    End::Close(CLOSE_INTERNAL, "temporary server error; reconnect and resume".into())
 }

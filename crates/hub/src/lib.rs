@@ -107,14 +107,7 @@ impl Hub {
         // Another connection may have created it while we read the session.
         let room = rooms
             .entry(session_id)
-            .or_insert_with(|| {
-                Room::start(
-                    self.clone(),
-                    session_id,
-                    session.last_seq,
-                    &self.shared.tasks,
-                )
-            })
+            .or_insert_with(|| Room::start(self.clone(), session_id, session.last_seq, &self.shared.tasks))
             .clone();
         Ok(room)
     }
@@ -123,29 +116,26 @@ impl Hub {
     pub async fn publish_transition(&self, transitioned: &Transitioned) {
         if let Ok(room) = self.room(transitioned.session.id).await {
             let entry = StreamEntry::Event(transitioned.event.clone());
-            room.publish(
-                transitioned.event.seq - 1,
-                vec![render::stream_item(&entry)],
-            )
-            .await;
+            room.publish(transitioned.event.seq - 1, vec![render::stream_item(&entry)]).await;
+        }
+    }
+
+    /// Publishes a message committed outside the hub (a released question).
+    pub async fn publish_message(&self, message: &tweetchat_storage::stream::StoredMessage) {
+        if let Ok(room) = self.room(message.session_id).await {
+            let entry = StreamEntry::Message(message.clone());
+            room.publish(message.seq - 1, vec![render::stream_item(&entry)]).await;
         }
     }
 
     /// Runs a websocket connection to its end. The task is tracked: [`Hub::shutdown`] waits
     /// for it.
-    pub fn serve<S>(
-        &self,
-        socket: S,
-        session_id: Uuid,
-        caller: Caller,
-    ) -> impl Future<Output = ()> + Send + use<S>
+    pub fn serve<S>(&self, socket: S, session_id: Uuid, caller: Caller) -> impl Future<Output = ()> + Send + use<S>
     where
         S: connection::Socket,
     {
         let hub = self.clone();
-        self.shared
-            .tasks
-            .track_future(async move { connection::run(hub, socket, session_id, caller).await })
+        self.shared.tasks.track_future(async move { connection::run(hub, socket, session_id, caller).await })
     }
 
     /// Says goodbye to every connection (`closing`, then close 1001) once their pending posts
@@ -156,22 +146,13 @@ impl Hub {
         // Rooms hold their committers; dropping them lets each committer finish its queue
         // and end once the last connection of the room has gone.
         self.rooms().clear();
-        if tokio::time::timeout(grace, self.shared.tasks.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!(
-                remaining = self.shared.tasks.len(),
-                "shutdown grace period ended with tasks still running"
-            );
+        if tokio::time::timeout(grace, self.shared.tasks.wait()).await.is_err() {
+            tracing::warn!(remaining = self.shared.tasks.len(), "shutdown grace period ended with tasks still running");
         }
     }
 
     fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Arc<Room>>> {
-        self.shared
-            .rooms
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.shared.rooms.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Every few seconds: send presence counts that changed, and forget rooms nobody has used
@@ -196,9 +177,7 @@ impl Hub {
                 }
                 drop(rooms);
                 let idle_after = hub.shared.config.room_idle_timeout;
-                hub.rooms().retain(|_, room| {
-                    Arc::strong_count(room) > 1 || room.last_used().elapsed() < idle_after
-                });
+                hub.rooms().retain(|_, room| Arc::strong_count(room) > 1 || room.last_used().elapsed() < idle_after);
                 hub.shared.limiter.retain_recent();
             }
         });
@@ -217,9 +196,6 @@ impl LastUsed {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
     }
     pub(crate) fn elapsed(&self) -> Duration {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .elapsed()
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).elapsed()
     }
 }

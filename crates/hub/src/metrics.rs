@@ -32,11 +32,7 @@ impl HubMetrics {
             "Messages committed to the stream",
             self.messages_committed.clone(),
         );
-        registry.register(
-            "tweetchat_commit_batches",
-            "Group-commit transactions",
-            self.commit_batches.clone(),
-        );
+        registry.register("tweetchat_commit_batches", "Group-commit transactions", self.commit_batches.clone());
         registry.register(
             "tweetchat_websocket_frames_sent",
             "Frames written to websocket clients",

@@ -13,10 +13,7 @@ pub struct StreamItem {
 }
 
 pub fn stream_item(entry: &StreamEntry) -> StreamItem {
-    StreamItem {
-        seq: entry.seq(),
-        json: to_json(&stream_frame(entry)),
-    }
+    StreamItem { seq: entry.seq(), json: to_json(&stream_frame(entry)) }
 }
 
 pub fn to_json(frame: &ServerFrame) -> Utf8Bytes {
@@ -28,22 +25,13 @@ pub fn stream_frame(entry: &StreamEntry) -> ServerFrame {
     match entry {
         StreamEntry::Message(message) if message.hidden_at.is_some() => {
             // A hidden message keeps its place in the stream, without its content.
-            ServerFrame::MessageHidden {
-                seq: message.seq,
-                message_id: message.id,
-            }
+            ServerFrame::MessageHidden { seq: message.seq, message_id: message.id }
         }
         StreamEntry::Message(message) => {
             let view = message_view(message);
             match view.kind {
-                MessageKind::Question => ServerFrame::QuestionReleased {
-                    seq: message.seq,
-                    message: view,
-                },
-                _ => ServerFrame::Message {
-                    seq: message.seq,
-                    message: view,
-                },
+                MessageKind::Question => ServerFrame::QuestionReleased { seq: message.seq, message: view },
+                _ => ServerFrame::Message { seq: message.seq, message: view },
             }
         }
         StreamEntry::Event(event) => event_frame(event),
@@ -56,19 +44,11 @@ fn event_frame(event: &StoredEvent) -> ServerFrame {
     match event.kind.as_str() {
         "session_state" => ServerFrame::SessionState {
             seq,
-            status: event.payload["status"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
+            status: event.payload["status"].as_str().unwrap_or_default().to_owned(),
             at: event.created_at,
-            ends_at: serde_json::from_value(event.payload["ends_at"].clone())
-                .unwrap_or(event.created_at),
+            ends_at: serde_json::from_value(event.payload["ends_at"].clone()).unwrap_or(event.created_at),
         },
-        "liked" => ServerFrame::Liked {
-            seq,
-            message_id,
-            likes: event.payload["likes"].as_i64().unwrap_or_default(),
-        },
+        "liked" => ServerFrame::Liked { seq, message_id, likes: event.payload["likes"].as_i64().unwrap_or_default() },
         "pinned" => ServerFrame::MessagePinned { seq, message_id },
         "unpinned" => ServerFrame::MessageUnpinned { seq, message_id },
         // "hidden", and "unhidden" until moderation sends the restored message with it; the
@@ -78,16 +58,10 @@ fn event_frame(event: &StoredEvent) -> ServerFrame {
 }
 
 pub fn message_view(message: &StoredMessage) -> MessageView {
-    let author = match (
-        message.author_id,
-        &message.author_handle,
-        &message.author_display_name,
-    ) {
-        (Some(id), Some(handle), Some(display_name)) => Some(AuthorView {
-            id,
-            handle: handle.clone(),
-            display_name: display_name.clone(),
-        }),
+    let author = match (message.author_id, &message.author_handle, &message.author_display_name) {
+        (Some(id), Some(handle), Some(display_name)) => {
+            Some(AuthorView { id, handle: handle.clone(), display_name: display_name.clone() })
+        }
         _ => None,
     };
     let kind = match message.kind.as_str() {

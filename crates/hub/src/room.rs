@@ -58,12 +58,7 @@ pub struct Subscription {
 }
 
 impl Room {
-    pub(crate) fn start(
-        hub: Hub,
-        session_id: Uuid,
-        last_seq: i64,
-        tasks: &TaskTracker,
-    ) -> Arc<Room> {
+    pub(crate) fn start(hub: Hub, session_id: Uuid, last_seq: i64, tasks: &TaskTracker) -> Arc<Room> {
         let config = hub.config().clone();
         let (tx, _) = broadcast::channel(config.broadcast_capacity);
         let core = Arc::new(RoomCore {
@@ -101,10 +96,7 @@ impl Room {
             Some(user) => *state.presence.participants.entry(user).or_default() += 1,
             None => state.presence.viewers += 1,
         }
-        Subscription {
-            rx: state.tx.subscribe(),
-            last_seq: state.last_seq,
-        }
+        Subscription { rx: state.tx.subscribe(), last_seq: state.last_seq }
     }
 
     pub(crate) fn leave(&self, participant: Option<Uuid>) {
@@ -124,10 +116,7 @@ impl Room {
 
     pub fn presence(&self) -> (u64, u64) {
         let state = self.core.state();
-        (
-            state.presence.participants.len() as u64,
-            state.presence.viewers,
-        )
+        (state.presence.participants.len() as u64, state.presence.viewers)
     }
 
     pub(crate) fn last_used(&self) -> &LastUsed {
@@ -138,18 +127,12 @@ impl Room {
     /// once per housekeeping tick, so joins and leaves in a big room stay cheap.
     pub(crate) fn send_presence_if_changed(&self) {
         let mut state = self.core.state();
-        let now = (
-            state.presence.participants.len() as u64,
-            state.presence.viewers,
-        );
+        let now = (state.presence.participants.len() as u64, state.presence.viewers);
         if now == state.presence.last_sent {
             return;
         }
         state.presence.last_sent = now;
-        let json = render::to_json(&ServerFrame::Presence {
-            participants: now.0,
-            viewers: now.1,
-        });
+        let json = render::to_json(&ServerFrame::Presence { participants: now.0, viewers: now.1 });
         let _ = state.tx.send(StreamItem { seq: 0, json });
     }
 
@@ -164,12 +147,8 @@ impl Room {
         if after + 1 < first || upto > state.last_seq {
             return None;
         }
-        let items: Vec<StreamItem> = state
-            .ring
-            .iter()
-            .filter(|item| item.seq > after && item.seq <= upto)
-            .cloned()
-            .collect();
+        let items: Vec<StreamItem> =
+            state.ring.iter().filter(|item| item.seq > after && item.seq <= upto).cloned().collect();
         // Seqs in the ring increase strictly, so the right count means no hole.
         (items.len() as i64 == upto - after).then_some(items)
     }
@@ -189,18 +168,10 @@ impl RoomCore {
         self.last_used.touch();
         let mut shown = self.state().last_seq;
         while shown < prev_last_seq {
-            match self
-                .hub
-                .db()
-                .stream_after(self.session_id, shown, prev_last_seq - shown)
-                .await
-            {
+            match self.hub.db().stream_after(self.session_id, shown, prev_last_seq - shown).await {
                 Ok(entries) if !entries.is_empty() => {
-                    let missing: Vec<StreamItem> = entries
-                        .iter()
-                        .filter(|e| e.seq() <= prev_last_seq)
-                        .map(render::stream_item)
-                        .collect();
+                    let missing: Vec<StreamItem> =
+                        entries.iter().filter(|e| e.seq() <= prev_last_seq).map(render::stream_item).collect();
                     shown = self.push(missing);
                 }
                 Ok(_) => break,

@@ -153,12 +153,7 @@ impl ServerFrame {
     }
 
     pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
-        ServerFrame::Error {
-            code,
-            message: message.into(),
-            client_id: None,
-            retryable: code.is_retryable(),
-        }
+        ServerFrame::Error { code, message: message.into(), client_id: None, retryable: code.is_retryable() }
     }
 }
 
@@ -207,10 +202,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     pub fn is_retryable(self) -> bool {
-        matches!(
-            self,
-            ErrorCode::RateLimited | ErrorCode::Busy | ErrorCode::Internal
-        )
+        matches!(self, ErrorCode::RateLimited | ErrorCode::Busy | ErrorCode::Internal)
     }
 }
 
@@ -221,23 +213,12 @@ mod tests {
     #[test]
     fn frames_are_tagged_with_their_type() {
         let frame: ClientFrame =
-            serde_json::from_str(r#"{"type":"post","client_id":"c1","text":"A1 hi"}"#)
-                .expect("valid post");
+            serde_json::from_str(r#"{"type":"post","client_id":"c1","text":"A1 hi"}"#).expect("valid post");
         assert_eq!(
             frame,
-            ClientFrame::Post {
-                client_id: "c1".into(),
-                text: "A1 hi".into(),
-                reply_to: None,
-                quote_of: None
-            }
+            ClientFrame::Post { client_id: "c1".into(), text: "A1 hi".into(), reply_to: None, quote_of: None }
         );
-        let ack = ServerFrame::Ack {
-            client_id: "c1".into(),
-            seq: 7,
-            message_id: Uuid::nil(),
-            duplicate: false,
-        };
+        let ack = ServerFrame::Ack { client_id: "c1".into(), seq: 7, message_id: Uuid::nil(), duplicate: false };
         let json = serde_json::to_value(&ack).expect("serialisable");
         assert_eq!(json["type"], "ack");
         assert_eq!(json["seq"], 7);

@@ -1,10 +1,10 @@
 //! The scheduler: opens, starts, closes and archives sessions on time, on its own.
 //!
 //! # Layout
-//! One task ([`Scheduler::spawn`]) loops: perform every transition that is due (claimed in the
+//! One task ([`spawn`]) loops: perform every transition that is due (claimed in the
 //! database with `FOR UPDATE SKIP LOCKED`, so several instances never do one twice), publish each
-//! to the live hub, then sleep until the next due instant, a wake-up ([`Scheduler::wake`], when
-//! a session is created or changed here) or shutdown, whichever comes first. There is no polling
+//! to the live hub, then sleep until the next due instant, a wake-up (a `Notify` told when a
+//! session or plan is changed here) or shutdown, whichever comes first. There is no polling
 //! beyond a long safety interval that picks up sessions scheduled through another instance.
 //! After downtime, the first round performs every missed transition in order.
 
@@ -16,10 +16,16 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tweetchat_hub::Hub;
 use tweetchat_storage::Database;
+use tweetchat_storage::schedule::Done;
 
 /// Where the scheduler gets the time. Tests use a clock they move by hand.
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
+
+    /// How long to really wait until this clock shows `at` (a test clock may run fast).
+    fn wait_until(&self, at: DateTime<Utc>) -> Duration {
+        (at - self.now()).to_std().unwrap_or(Duration::ZERO)
+    }
 }
 
 /// The wall clock.
@@ -39,39 +45,20 @@ const BATCH: i64 = 100;
 /// After a database error, wait this long before trying again.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
-/// A handle on the running scheduler.
-#[derive(Clone)]
-pub struct Scheduler {
-    wake: Arc<Notify>,
-}
-
-impl Scheduler {
-    /// Starts the scheduler loop on `tasks`; it ends when `shutdown` is cancelled.
-    pub fn spawn(
-        db: Database,
-        hub: Hub,
-        clock: Arc<dyn Clock>,
-        shutdown: CancellationToken,
-        tasks: &TaskTracker,
-    ) -> Scheduler {
-        let wake = Arc::new(Notify::new());
-        tasks.spawn(run(db, hub, clock, wake.clone(), shutdown));
-        Scheduler { wake }
-    }
-
-    /// Something changed in the schedule: look again now.
-    pub fn wake(&self) {
-        self.wake.notify_one();
-    }
-}
-
-async fn run(
+/// Starts the scheduler loop on `tasks`; it ends when `shutdown` is cancelled. `wake` is
+/// notified by whoever changes the schedule, so the loop looks again at once.
+pub fn spawn(
     db: Database,
     hub: Hub,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
     shutdown: CancellationToken,
+    tasks: &TaskTracker,
 ) {
+    tasks.spawn(run(db, hub, clock, wake, shutdown));
+}
+
+async fn run(db: Database, hub: Hub, clock: Arc<dyn Clock>, wake: Arc<Notify>, shutdown: CancellationToken) {
     loop {
         let pause = match round(&db, &hub, clock.as_ref()).await {
             Ok(pause) => pause,
@@ -89,24 +76,28 @@ async fn run(
 }
 
 /// Performs everything due, then says how long to sleep.
-async fn round(
-    db: &Database,
-    hub: &Hub,
-    clock: &dyn Clock,
-) -> Result<Duration, tweetchat_storage::StorageError> {
+async fn round(db: &Database, hub: &Hub, clock: &dyn Clock) -> Result<Duration, tweetchat_storage::StorageError> {
     loop {
         let now = clock.now();
-        let done = db.run_due_transitions(now, BATCH).await?;
-        for transitioned in &done {
-            tracing::info!(session = %transitioned.session.id, status = transitioned.session.status().as_str(), "session transition");
-            hub.publish_transition(transitioned).await;
+        let done = db.run_due(now, BATCH).await?;
+        for step in &done {
+            match step {
+                Done::Transition(transitioned) => {
+                    tracing::info!(session = %transitioned.session.id, status = transitioned.session.status().as_str(), "session transition");
+                    hub.publish_transition(transitioned).await;
+                }
+                Done::Question(message) => {
+                    tracing::info!(session = %message.session_id, question = message.question_number, "question released");
+                    hub.publish_message(message).await;
+                }
+            }
         }
         if done.is_empty() {
             break;
         }
     }
     let until_next = match db.next_due_at().await? {
-        Some(at) => (at - clock.now()).to_std().unwrap_or(Duration::ZERO),
+        Some(at) => clock.wait_until(at),
         None => SAFETY_INTERVAL,
     };
     Ok(until_next.min(SAFETY_INTERVAL))

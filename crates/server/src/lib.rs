@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tweetchat_http::{AppState, EdgeConfig};
 use tweetchat_hub::{Hub, HubConfig, HubMetrics};
-use tweetchat_scheduler::{Scheduler, SystemClock};
+use tweetchat_scheduler::{Clock, SystemClock};
 use tweetchat_storage::Database;
 use tweetchat_storage::embedded::{DATABASE_NAME, EmbeddedPostgres};
 
@@ -31,6 +31,7 @@ pub struct Application {
     shutdown: CancellationToken,
     background: TaskTracker,
     grace: Duration,
+    clock: Arc<dyn Clock>,
 }
 
 impl Application {
@@ -53,9 +54,7 @@ impl Application {
             web_dir: settings.web_dir.clone(),
         };
         let state = AppState::new(db, hub, edge);
-        let listener = TcpListener::bind(settings.bind)
-            .await
-            .with_context(|| format!("binding {}", settings.bind))?;
+        let listener = TcpListener::bind(settings.bind).await.with_context(|| format!("binding {}", settings.bind))?;
         Ok(Application {
             listener,
             state,
@@ -63,19 +62,22 @@ impl Application {
             shutdown: CancellationToken::new(),
             background: TaskTracker::new(),
             grace: Duration::from_secs(settings.shutdown_grace_seconds),
+            clock: Arc::new(SystemClock),
         })
     }
 
     pub fn port(&self) -> u16 {
-        self.listener
-            .local_addr()
-            .map(|a| a.port())
-            .unwrap_or_default()
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
     }
 
     /// Cancel it to stop the server gracefully.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()
+    }
+
+    /// The scheduler's clock (tests run time fast or jump it).
+    pub fn set_clock(&mut self, clock: Arc<dyn Clock>) {
+        self.clock = clock;
     }
 
     pub fn state(&self) -> &AppState {
@@ -87,20 +89,14 @@ impl Application {
     /// scheduler, closes the pool, and stops the private cluster.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         use axum::serve::ListenerExt;
-        let Application {
-            listener,
-            state,
-            embedded,
-            shutdown,
-            background,
-            grace,
-        } = self;
+        let Application { listener, state, embedded, shutdown, background, grace, clock } = self;
         let hub = state.hub.clone();
         let db = state.db.clone();
-        Scheduler::spawn(
+        tweetchat_scheduler::spawn(
             db.clone(),
             hub.clone(),
-            Arc::new(SystemClock),
+            clock,
+            state.schedule_changed.clone(),
             shutdown.clone(),
             &background,
         );
@@ -112,12 +108,9 @@ impl Application {
         });
         let app = tweetchat_http::router(state);
         let signal = shutdown.clone();
-        let served = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { signal.cancelled().await })
-        .into_future();
+        let served = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(async move { signal.cancelled().await })
+            .into_future();
         // axum waits for open connections, websockets included, before returning; the hub
         // closes those, so run both.
         let server = tokio::spawn(served);
@@ -134,37 +127,25 @@ impl Application {
         }
         db.close().await;
         if let Some(cluster) = embedded {
-            cluster
-                .stop()
-                .await
-                .context("stopping the private PostgreSQL")?;
+            cluster.stop().await.context("stopping the private PostgreSQL")?;
         }
         tracing::info!("stopped");
         Ok(())
     }
 }
 
-async fn open_database(
-    settings: &Settings,
-) -> anyhow::Result<(Database, Option<EmbeddedPostgres>)> {
+async fn open_database(settings: &Settings) -> anyhow::Result<(Database, Option<EmbeddedPostgres>)> {
     match &settings.database_url {
         Some(url) => {
-            let options = url
-                .parse()
-                .context("DATABASE_URL is not a valid PostgreSQL URL")?;
-            let db = Database::connect(options, settings.db_connections)
-                .await
-                .context("connecting to DATABASE_URL")?;
+            let options = url.parse().context("DATABASE_URL is not a valid PostgreSQL URL")?;
+            let db = Database::connect(options, settings.db_connections).await.context("connecting to DATABASE_URL")?;
             Ok((db, None))
         }
         None => {
             let cluster = EmbeddedPostgres::start(&settings.data_dir).await?;
-            let db = Database::connect(
-                cluster.connect_options(DATABASE_NAME),
-                settings.db_connections,
-            )
-            .await
-            .context("connecting to the private PostgreSQL")?;
+            let db = Database::connect(cluster.connect_options(DATABASE_NAME), settings.db_connections)
+                .await
+                .context("connecting to the private PostgreSQL")?;
             Ok((db, Some(cluster)))
         }
     }
@@ -173,10 +154,7 @@ async fn open_database(
 /// Completes when SIGINT or SIGTERM arrives.
 pub async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
         std::future::pending::<()>().await;
         return;
     };

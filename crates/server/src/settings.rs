@@ -43,12 +43,7 @@ pub enum DbAction {
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// Address and port to listen on.
-    #[arg(
-        long,
-        global = true,
-        env = "TWEETCHAT_BIND",
-        default_value = "127.0.0.1:8080"
-    )]
+    #[arg(long, global = true, env = "TWEETCHAT_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
 
     /// PostgreSQL to use. Without it, a private cluster is started from the system's
@@ -57,39 +52,20 @@ pub struct Settings {
     pub database_url: Option<String>,
 
     /// Where the service keeps its files (the private PostgreSQL cluster among them).
-    #[arg(
-        long,
-        global = true,
-        env = "TWEETCHAT_DATA_DIR",
-        default_value = "./data"
-    )]
+    #[arg(long, global = true, env = "TWEETCHAT_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
     /// The address people use to reach the service; cookies are Secure when it is https.
-    #[arg(
-        long,
-        env = "TWEETCHAT_PUBLIC_URL",
-        default_value = "http://127.0.0.1:8080"
-    )]
+    #[arg(long, env = "TWEETCHAT_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
     pub public_url: String,
 
     /// Extra browser origins allowed to open websockets and send cookie-authenticated
     /// requests, comma-separated. The public URL's origin is always allowed.
-    #[arg(
-        long,
-        global = true,
-        env = "TWEETCHAT_ALLOWED_ORIGINS",
-        value_delimiter = ','
-    )]
+    #[arg(long, global = true, env = "TWEETCHAT_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
     /// Log format.
-    #[arg(
-        long,
-        env = "TWEETCHAT_LOG_FORMAT",
-        value_enum,
-        default_value = "human"
-    )]
+    #[arg(long, env = "TWEETCHAT_LOG_FORMAT", value_enum, default_value = "human")]
     pub log_format: LogFormat,
 
     /// Folder of the web front end.
@@ -97,39 +73,19 @@ pub struct Settings {
     pub web_dir: PathBuf,
 
     /// Longest message, in characters.
-    #[arg(
-        long,
-        global = true,
-        env = "TWEETCHAT_MAX_MESSAGE_CHARS",
-        default_value_t = 280
-    )]
+    #[arg(long, global = true, env = "TWEETCHAT_MAX_MESSAGE_CHARS", default_value_t = 280)]
     pub max_message_chars: usize,
 
     /// Posts and likes one person may make per minute.
-    #[arg(
-        long,
-        global = true,
-        env = "TWEETCHAT_POST_RATE_PER_MINUTE",
-        default_value_t = 30
-    )]
+    #[arg(long, global = true, env = "TWEETCHAT_POST_RATE_PER_MINUTE", default_value_t = 30)]
     pub post_rate_per_minute: u32,
 
     /// Database connections in the pool.
-    #[arg(
-        long,
-        global = true,
-        env = "TWEETCHAT_DB_CONNECTIONS",
-        default_value_t = 20
-    )]
+    #[arg(long, global = true, env = "TWEETCHAT_DB_CONNECTIONS", default_value_t = 20)]
     pub db_connections: u32,
 
     /// Seconds to wait for connections to finish at shutdown.
-    #[arg(
-        long,
-        global = true,
-        env = "TWEETCHAT_SHUTDOWN_GRACE",
-        default_value_t = 10
-    )]
+    #[arg(long, global = true, env = "TWEETCHAT_SHUTDOWN_GRACE", default_value_t = 10)]
     pub shutdown_grace_seconds: u64,
 }
 
@@ -151,10 +107,7 @@ impl Settings {
             origins.push(public.replace("://localhost", "://127.0.0.1"));
         }
         origins.extend(
-            self.allowed_origins
-                .iter()
-                .map(|o| o.trim().trim_end_matches('/').to_owned())
-                .filter(|o| !o.is_empty()),
+            self.allowed_origins.iter().map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()),
         );
         origins
     }
@@ -185,29 +138,16 @@ mod tests {
             "--allowed-origins",
             "https://a.test,https://b.test/",
         ]);
-        assert_eq!(
-            cli.settings.origins(),
-            vec![
-                "https://chat.example.org",
-                "https://a.test",
-                "https://b.test"
-            ]
-        );
+        assert_eq!(cli.settings.origins(), vec!["https://chat.example.org", "https://a.test", "https://b.test"]);
     }
 
     #[test]
     fn help_documents_every_setting() {
         use clap::CommandFactory;
         let help = Cli::command().render_long_help().to_string();
-        for flag in [
-            "--bind",
-            "--database-url",
-            "--data-dir",
-            "--public-url",
-            "--allowed-origins",
-            "--log-format",
-            "RUST_LOG",
-        ] {
+        for flag in
+            ["--bind", "--database-url", "--data-dir", "--public-url", "--allowed-origins", "--log-format", "RUST_LOG"]
+        {
             assert!(help.contains(flag), "{flag} missing from --help");
         }
     }

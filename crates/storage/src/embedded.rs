@@ -42,10 +42,7 @@ pub enum EmbeddedError {
     #[error("{action} failed: {detail}")]
     Command { action: String, detail: String },
     #[error("preparing {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
 }
 
 /// A running private cluster.
@@ -72,22 +69,13 @@ impl EmbeddedPostgres {
         let bindir = find_bindir().await.ok_or(EmbeddedError::NoBinaries)?;
         let run_as = unprivileged_user()?;
         create_dir(data_dir, None, 0o755)?;
-        let data_dir = data_dir
-            .canonicalize()
-            .map_err(|source| EmbeddedError::Io {
-                path: data_dir.to_owned(),
-                source,
-            })?;
+        let data_dir =
+            data_dir.canonicalize().map_err(|source| EmbeddedError::Io { path: data_dir.to_owned(), source })?;
         let base = cluster_base(&data_dir, run_as.as_ref())?;
         create_dir(&base, run_as.as_ref(), 0o700)?;
         let pgdata = base.join("data");
         let socket_dir = socket_dir_for(&base, run_as.as_ref())?;
-        let cluster = EmbeddedPostgres {
-            bindir,
-            pgdata,
-            socket_dir,
-            run_as,
-        };
+        let cluster = EmbeddedPostgres { bindir, pgdata, socket_dir, run_as };
 
         if !cluster.pgdata.join("PG_VERSION").exists() {
             tracing::info!(path = %cluster.pgdata.display(), "initialising a private PostgreSQL cluster");
@@ -124,11 +112,7 @@ impl EmbeddedPostgres {
 
     /// Connection options for `database` in this cluster.
     pub fn connect_options(&self, database: &str) -> PgConnectOptions {
-        PgConnectOptions::new()
-            .socket(&self.socket_dir)
-            .port(PORT)
-            .username(SUPERUSER)
-            .database(database)
+        PgConnectOptions::new().socket(&self.socket_dir).port(PORT).username(SUPERUSER).database(database)
     }
 
     /// A `DATABASE_URL` for `database`, for processes that are handed the cluster.
@@ -184,11 +168,7 @@ impl EmbeddedPostgres {
                 .run_tool(
                     "pg_ctl",
                     "checking PostgreSQL",
-                    &[
-                        OsStr::new("-D"),
-                        self.pgdata.as_os_str(),
-                        OsStr::new("status"),
-                    ],
+                    &[OsStr::new("-D"), self.pgdata.as_os_str(), OsStr::new("status")],
                 )
                 .await
                 .is_ok()
@@ -206,11 +186,7 @@ impl EmbeddedPostgres {
         ];
         // C.UTF-8 gives Unicode-aware case folding and text search; not every system has it.
         let with_locale = [&base[..], &[OsStr::new("--locale=C.UTF-8")]].concat();
-        if self
-            .run_tool("initdb", "initdb", &with_locale)
-            .await
-            .is_ok()
-        {
+        if self.run_tool("initdb", "initdb", &with_locale).await.is_ok() {
             return Ok(());
         }
         let _ = std::fs::remove_dir_all(&self.pgdata);
@@ -222,35 +198,21 @@ impl EmbeddedPostgres {
     fn write_settings(&self) -> Result<(), EmbeddedError> {
         let conf = self.pgdata.join("postgresql.conf");
         let include_line = "include_if_exists = 'tweetchat.conf'";
-        let current = std::fs::read_to_string(&conf).map_err(|source| EmbeddedError::Io {
-            path: conf.clone(),
-            source,
-        })?;
+        let current =
+            std::fs::read_to_string(&conf).map_err(|source| EmbeddedError::Io { path: conf.clone(), source })?;
         if !current.contains(include_line) {
-            let appended = format!(
-                "{current}\n# Settings written by tweetchat on every start.\n{include_line}\n"
-            );
-            std::fs::write(&conf, appended).map_err(|source| EmbeddedError::Io {
-                path: conf.clone(),
-                source,
-            })?;
+            let appended = format!("{current}\n# Settings written by tweetchat on every start.\n{include_line}\n");
+            std::fs::write(&conf, appended).map_err(|source| EmbeddedError::Io { path: conf.clone(), source })?;
         }
         let ours = self.pgdata.join("tweetchat.conf");
         let socket = self.socket_dir.to_string_lossy().replace('\'', "''");
         let settings = format!(
             "listen_addresses = ''\nunix_socket_directories = '{socket}'\nport = {PORT}\nmax_connections = {MAX_CONNECTIONS}\n"
         );
-        std::fs::write(&ours, settings).map_err(|source| EmbeddedError::Io {
-            path: ours.clone(),
-            source,
-        })?;
+        std::fs::write(&ours, settings).map_err(|source| EmbeddedError::Io { path: ours.clone(), source })?;
         if let Some(user) = &self.run_as {
-            std::os::unix::fs::chown(&ours, Some(user.uid), Some(user.gid)).map_err(|source| {
-                EmbeddedError::Io {
-                    path: ours.clone(),
-                    source,
-                }
-            })?;
+            std::os::unix::fs::chown(&ours, Some(user.uid), Some(user.gid))
+                .map_err(|source| EmbeddedError::Io { path: ours.clone(), source })?;
         }
         Ok(())
     }
@@ -261,30 +223,19 @@ impl EmbeddedPostgres {
             action: "creating the tweetchat database".into(),
             detail: e.to_string(),
         };
-        let mut conn = sqlx::PgConnection::connect_with(&self.connect_options("postgres"))
+        let mut conn = sqlx::PgConnection::connect_with(&self.connect_options("postgres")).await.map_err(fail)?;
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(DATABASE_NAME)
+            .fetch_one(&mut conn)
             .await
             .map_err(fail)?;
-        let exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-                .bind(DATABASE_NAME)
-                .fetch_one(&mut conn)
-                .await
-                .map_err(fail)?;
         if !exists {
-            sqlx::query(&format!("CREATE DATABASE {DATABASE_NAME}"))
-                .execute(&mut conn)
-                .await
-                .map_err(fail)?;
+            sqlx::query(&format!("CREATE DATABASE {DATABASE_NAME}")).execute(&mut conn).await.map_err(fail)?;
         }
         conn.close().await.map_err(fail)
     }
 
-    async fn run_tool(
-        &self,
-        tool: &str,
-        action: &str,
-        args: &[&OsStr],
-    ) -> Result<(), EmbeddedError> {
+    async fn run_tool(&self, tool: &str, action: &str, args: &[&OsStr]) -> Result<(), EmbeddedError> {
         let program = self.bindir.join(tool);
         let mut command = match &self.run_as {
             Some(user) => {
@@ -295,11 +246,7 @@ impl EmbeddedPostgres {
             None => Command::new(&program),
         };
         // The postgres user may not be allowed into our working directory.
-        command
-            .args(args)
-            .current_dir("/")
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(false);
+        command.args(args).current_dir("/").stdin(std::process::Stdio::null()).kill_on_drop(false);
         let output = command.output().await.map_err(|e| EmbeddedError::Command {
             action: action.into(),
             detail: format!("could not run {}: {e}", program.display()),
@@ -311,10 +258,7 @@ impl EmbeddedPostgres {
             if detail.is_empty() {
                 detail = String::from_utf8_lossy(&output.stdout).trim().to_owned();
             }
-            Err(EmbeddedError::Command {
-                action: action.into(),
-                detail,
-            })
+            Err(EmbeddedError::Command { action: action.into(), detail })
         }
     }
 }
@@ -325,21 +269,14 @@ fn with_log_tail(error: EmbeddedError, log: &Path) -> EmbeddedError {
             let tail = std::fs::read_to_string(log).unwrap_or_default();
             let tail: Vec<&str> = tail.lines().rev().take(5).collect();
             let tail: Vec<&str> = tail.into_iter().rev().collect();
-            EmbeddedError::Command {
-                action,
-                detail: format!("{detail}\n{}", tail.join("\n")),
-            }
+            EmbeddedError::Command { action, detail: format!("{detail}\n{}", tail.join("\n")) }
         }
         other => other,
     }
 }
 
 async fn find_bindir() -> Option<PathBuf> {
-    let has_server = |dir: &Path| {
-        ["initdb", "pg_ctl", "postgres"]
-            .iter()
-            .all(|tool| dir.join(tool).is_file())
-    };
+    let has_server = |dir: &Path| ["initdb", "pg_ctl", "postgres"].iter().all(|tool| dir.join(tool).is_file());
     if let Ok(output) = Command::new("pg_config").arg("--bindir").output().await {
         let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
         if output.status.success() && has_server(&dir) {
@@ -360,8 +297,7 @@ async fn find_bindir() -> Option<PathBuf> {
     if let Some((_, dir)) = versioned.pop() {
         return Some(dir);
     }
-    std::env::var_os("PATH")
-        .and_then(|path| std::env::split_paths(&path).find(|dir| has_server(dir)))
+    std::env::var_os("PATH").and_then(|path| std::env::split_paths(&path).find(|dir| has_server(dir)))
 }
 
 fn unprivileged_user() -> Result<Option<SystemUser>, EmbeddedError> {
@@ -369,11 +305,7 @@ fn unprivileged_user() -> Result<Option<SystemUser>, EmbeddedError> {
         return Ok(None);
     }
     match nix::unistd::User::from_name(SUPERUSER) {
-        Ok(Some(user)) => Ok(Some(SystemUser {
-            name: user.name,
-            uid: user.uid.as_raw(),
-            gid: user.gid.as_raw(),
-        })),
+        Ok(Some(user)) => Ok(Some(SystemUser { name: user.name, uid: user.uid.as_raw(), gid: user.gid.as_raw() })),
         _ => Err(EmbeddedError::NoUnprivilegedUser),
     }
 }
@@ -387,10 +319,8 @@ fn cluster_base(data_dir: &Path, run_as: Option<&SystemUser>) -> Result<PathBuf,
     if data_dir.ancestors().all(|dir| can_enter(dir, user)) {
         return Ok(preferred);
     }
-    let fallback = Path::new(ROOT_FALLBACK_DIR).join(format!(
-        "{:016x}",
-        fnv1a(data_dir.as_os_str().as_encoded_bytes())
-    ));
+    let fallback =
+        Path::new(ROOT_FALLBACK_DIR).join(format!("{:016x}", fnv1a(data_dir.as_os_str().as_encoded_bytes())));
     create_dir(Path::new(ROOT_FALLBACK_DIR), None, 0o755)?;
     if let Some(parent) = Path::new(ROOT_FALLBACK_DIR).parent() {
         let _ = std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o755));
@@ -401,12 +331,8 @@ fn cluster_base(data_dir: &Path, run_as: Option<&SystemUser>) -> Result<PathBuf,
         "the postgres user cannot enter the data directory; keeping the private PostgreSQL cluster elsewhere"
     );
     let pointer = data_dir.join("postgres-location");
-    std::fs::write(&pointer, format!("{}\n", fallback.display())).map_err(|source| {
-        EmbeddedError::Io {
-            path: pointer,
-            source,
-        }
-    })?;
+    std::fs::write(&pointer, format!("{}\n", fallback.display()))
+        .map_err(|source| EmbeddedError::Io { path: pointer, source })?;
     Ok(fallback)
 }
 
@@ -415,10 +341,7 @@ fn socket_dir_for(base: &Path, run_as: Option<&SystemUser>) -> Result<PathBuf, E
     let dir = if preferred.join(".s.PGSQL.5432").as_os_str().len() <= MAX_SOCKET_PATH {
         preferred
     } else {
-        std::env::temp_dir().join(format!(
-            "tweetchat-pg-{:016x}",
-            fnv1a(base.as_os_str().as_encoded_bytes())
-        ))
+        std::env::temp_dir().join(format!("tweetchat-pg-{:016x}", fnv1a(base.as_os_str().as_encoded_bytes())))
     };
     create_dir(&dir, run_as, 0o700)?;
     Ok(dir)
@@ -439,10 +362,7 @@ fn can_enter(dir: &Path, user: &SystemUser) -> bool {
 }
 
 fn create_dir(dir: &Path, owner: Option<&SystemUser>, mode: u32) -> Result<(), EmbeddedError> {
-    let io = |source| EmbeddedError::Io {
-        path: dir.to_owned(),
-        source,
-    };
+    let io = |source| EmbeddedError::Io { path: dir.to_owned(), source };
     if !dir.exists() {
         std::fs::create_dir_all(dir).map_err(io)?;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode)).map_err(io)?;
@@ -455,7 +375,5 @@ fn create_dir(dir: &Path, owner: Option<&SystemUser>, mode: u32) -> Result<(), E
 
 /// A stable hash for folder names (std's hasher may change between Rust releases).
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-    })
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3))
 }

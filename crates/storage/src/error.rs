@@ -31,9 +31,9 @@ impl From<sqlx::Error> for StorageError {
                 let code = db.code().unwrap_or_default();
                 match code.as_ref() {
                     // unique_violation, exclusion_violation
-                    "23505" | "23P01" => StorageError::Conflict {
-                        constraint: db.constraint().unwrap_or("unknown").to_owned(),
-                    },
+                    "23505" | "23P01" => {
+                        StorageError::Conflict { constraint: db.constraint().unwrap_or("unknown").to_owned() }
+                    }
                     // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections,
                     // and the connection-exception class: the server is restarting or overloaded.
                     "57P01" | "57P02" | "57P03" | "53300" => StorageError::Unavailable(error),

@@ -4,6 +4,8 @@
 //! # Layout
 //! - [`Database`]: a cheap-to-clone handle around the connection pool; opens, migrates, checks.
 //! - [`users`], [`series`], [`sessions`]: people, chat series and their dated sessions.
+//! - [`questions`]: question plans, released into the stream as `Q1`, `Q2`, ...
+//! - [`schedule`]: what is due, performed once however many instances ask.
 //! - [`stream`]: a session's ordered stream: group-committed posts, events, replay by `seq`.
 //! - [`embedded`]: the private cluster from the system's PostgreSQL binaries.
 //!
@@ -13,6 +15,7 @@
 
 pub mod embedded;
 mod error;
+pub mod questions;
 pub mod schedule;
 pub mod series;
 pub mod sessions;
@@ -37,10 +40,7 @@ pub struct Database {
 impl Database {
     /// Opens a pool. Timeouts are short so that a database outage shows up as a clear,
     /// retryable error instead of a request hanging on a half-open connection.
-    pub async fn connect(
-        options: PgConnectOptions,
-        max_connections: u32,
-    ) -> Result<Self, StorageError> {
+    pub async fn connect(options: PgConnectOptions, max_connections: u32) -> Result<Self, StorageError> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .min_connections(1)
@@ -72,14 +72,9 @@ impl Database {
 
     /// Reachable and fully migrated: what `/readyz` reports.
     pub async fn is_ready(&self) -> bool {
-        let expected = MIGRATOR
-            .iter()
-            .filter(|m| m.migration_type.is_up_migration())
-            .count() as i64;
+        let expected = MIGRATOR.iter().filter(|m| m.migration_type.is_up_migration()).count() as i64;
         let applied: Result<i64, sqlx::Error> =
-            sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
-                .fetch_one(&self.pool)
-                .await;
+            sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success").fetch_one(&self.pool).await;
         matches!(applied, Ok(n) if n >= expected)
     }
 

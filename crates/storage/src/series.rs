@@ -31,7 +31,8 @@ pub struct NewSeries {
     pub allow_viewers: bool,
 }
 
-const SERIES_COLUMNS: &str = "id, hashtag, title, description, time_zone, default_duration_minutes, owner_id, allow_viewers, created_at";
+const SERIES_COLUMNS: &str =
+    "id, hashtag, title, description, time_zone, default_duration_minutes, owner_id, allow_viewers, created_at";
 
 impl Database {
     /// A hashtag already owned (in any casing) is a conflict on `series_hashtag_unique`.
@@ -56,22 +57,17 @@ impl Database {
 
     /// The series owning `hashtag`, ignoring case.
     pub async fn series_by_hashtag(&self, hashtag: &Hashtag) -> Result<Series, StorageError> {
-        let series = sqlx::query_as::<_, Series>(&format!(
-            "SELECT {SERIES_COLUMNS} FROM series WHERE hashtag_key = $1"
-        ))
-        .bind(hashtag.key())
-        .fetch_one(&self.pool)
-        .await?;
+        let series =
+            sqlx::query_as::<_, Series>(&format!("SELECT {SERIES_COLUMNS} FROM series WHERE hashtag_key = $1"))
+                .bind(hashtag.key())
+                .fetch_one(&self.pool)
+                .await?;
         Ok(series)
     }
 
     /// A person's role in a series: owner, host, moderator or plain participant.
     /// Site administrators are `Admin` everywhere.
-    pub async fn role_in_series(
-        &self,
-        series_id: Uuid,
-        user_id: Uuid,
-    ) -> Result<Role, StorageError> {
+    pub async fn role_in_series(&self, series_id: Uuid, user_id: Uuid) -> Result<Role, StorageError> {
         let row: Option<(bool, bool, Option<String>)> = sqlx::query_as(
             "SELECT u.is_admin, s.owner_id = u.id, m.role
                FROM users u JOIN series s ON s.id = $1

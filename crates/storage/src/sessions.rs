@@ -84,9 +84,7 @@ impl Database {
             lobby_lead: new.lobby_lead,
             archive_grace: new.archive_grace,
         };
-        let next_due = timetable
-            .next_due(SessionStatus::Scheduled, None)
-            .map(|(_, at)| at);
+        let next_due = timetable.next_due(SessionStatus::Scheduled).map(|(_, at)| at);
         let id = Uuid::now_v7();
         sqlx::query(
             "INSERT INTO sessions (id, series_id, title, starts_at, ends_at, lobby_lead_seconds, archive_grace_seconds, next_due_at)
@@ -114,11 +112,7 @@ impl Database {
     }
 
     /// Sessions of a status, soonest first (for listings of live and upcoming chats).
-    pub async fn sessions_with_status(
-        &self,
-        statuses: &[&str],
-        limit: i64,
-    ) -> Result<Vec<Session>, StorageError> {
+    pub async fn sessions_with_status(&self, statuses: &[&str], limit: i64) -> Result<Vec<Session>, StorageError> {
         let rows = sqlx::query_as::<_, Session>(&format!(
             "{SESSION_SELECT} WHERE s.status = ANY($1) ORDER BY s.starts_at LIMIT $2"
         ))
@@ -164,12 +158,6 @@ pub(crate) async fn transition_in(
     if action == SessionAction::Close && now < timetable.ends_at {
         timetable.ends_at = now.max(timetable.starts_at + Duration::seconds(1));
     }
-    let closed_at = if next == SessionStatus::Closed {
-        Some(now)
-    } else {
-        session.closed_at
-    };
-    let next_due = timetable.next_due(next, closed_at).map(|(_, at)| at);
     let stamp_column = match action {
         SessionAction::OpenLobby => "lobby_opened_at",
         SessionAction::Start | SessionAction::Reopen => "started_at",
@@ -177,26 +165,19 @@ pub(crate) async fn transition_in(
         SessionAction::Archive => "archived_at",
         SessionAction::Cancel => "cancelled_at",
     };
-    sqlx::query(&format!(
-        "UPDATE sessions SET status = $2, next_due_at = $3, ends_at = $4, {stamp_column} = $5 WHERE id = $1"
-    ))
-    .bind(id)
-    .bind(next.as_str())
-    .bind(next_due)
-    .bind(timetable.ends_at)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    let payload =
-        json!({ "status": next.as_str(), "ends_at": timetable.ends_at, "action": action });
-    let events = insert_events(
-        tx,
-        id,
-        locked.last_seq,
-        &[("session_state", None, payload)],
-        now,
-    )
-    .await?;
+    sqlx::query(&format!("UPDATE sessions SET status = $2, ends_at = $3, {stamp_column} = $4 WHERE id = $1"))
+        .bind(id)
+        .bind(next.as_str())
+        .bind(timetable.ends_at)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    if action == SessionAction::Start {
+        crate::questions::schedule_questions(tx, id, now).await?;
+    }
+    crate::questions::refresh_next_due(tx, id).await?;
+    let payload = json!({ "status": next.as_str(), "ends_at": timetable.ends_at, "action": action });
+    let events = insert_events(tx, id, locked.last_seq, &[("session_state", None, payload)], now).await?;
     let event = events.into_iter().next().ok_or(StorageError::NotFound)?;
     let session = sqlx::query_as::<_, Session>(&format!("{SESSION_SELECT} WHERE s.id = $1"))
         .bind(id)

@@ -112,7 +112,7 @@ pub(crate) struct LockedSession {
     pub last_seq: i64,
 }
 
-const MESSAGE_SELECT: &str = "SELECT m.id, m.session_id, m.seq, m.kind, m.author_id, u.handle AS author_handle,
+pub(crate) const MESSAGE_SELECT: &str = "SELECT m.id, m.session_id, m.seq, m.kind, m.author_id, u.handle AS author_handle,
         u.display_name AS author_display_name, m.client_id, m.text, m.reply_to, m.quote_of, m.question_number,
         m.answers_question, m.answers_unreleased, m.hashtags, m.mentions, m.likes, m.hidden_at, m.pinned_at, m.created_at
    FROM messages m LEFT JOIN users u ON u.id = m.author_id";
@@ -135,10 +135,7 @@ pub(crate) async fn lock_session(
             .bind(id)
             .fetch_one(&mut **tx)
             .await?;
-    Ok(LockedSession {
-        status: status.parse()?,
-        last_seq,
-    })
+    Ok(LockedSession { status: status.parse()?, last_seq })
 }
 
 /// Appends events after `last_seq` (which the caller read under [`lock_session`]).
@@ -189,14 +186,8 @@ impl Database {
         let mut tx = self.pool.begin().await?;
         let locked = lock_session(&mut tx, session_id).await?;
         if !locked.status.accepts_posts() {
-            let outcomes = posts
-                .iter()
-                .map(|_| PostOutcome::SessionNotLive(locked.status))
-                .collect();
-            return Ok(PostBatch {
-                prev_last_seq: locked.last_seq,
-                outcomes,
-            });
+            let outcomes = posts.iter().map(|_| PostOutcome::SessionNotLive(locked.status)).collect();
+            return Ok(PostBatch { prev_last_seq: locked.last_seq, outcomes });
         }
 
         // Read after taking the lock, so a commit by another instance is visible here.
@@ -210,16 +201,10 @@ impl Database {
         .bind(&client_ids)
         .fetch_all(&mut *tx)
         .await?;
-        let mut by_client: HashMap<(Uuid, String), StoredMessage> = earlier
-            .into_iter()
-            .filter_map(|m| Some(((m.author_id?, m.client_id.clone()?), m)))
-            .collect();
+        let mut by_client: HashMap<(Uuid, String), StoredMessage> =
+            earlier.into_iter().filter_map(|m| Some(((m.author_id?, m.client_id.clone()?), m))).collect();
 
-        let referenced: Vec<Uuid> = posts
-            .iter()
-            .flat_map(|p| [p.reply_to, p.quote_of])
-            .flatten()
-            .collect();
+        let referenced: Vec<Uuid> = posts.iter().flat_map(|p| [p.reply_to, p.quote_of]).flatten().collect();
         let known: HashSet<Uuid> = if referenced.is_empty() {
             HashSet::new()
         } else {
@@ -245,10 +230,7 @@ impl Database {
                 outcomes.push(PostOutcome::Duplicate(original.clone()));
                 continue;
             }
-            let references_ok = [post.reply_to, post.quote_of]
-                .into_iter()
-                .flatten()
-                .all(|id| known.contains(&id));
+            let references_ok = [post.reply_to, post.quote_of].into_iter().flatten().all(|id| known.contains(&id));
             if !references_ok {
                 outcomes.push(PostOutcome::UnknownReference);
                 continue;
@@ -268,9 +250,7 @@ impl Database {
                 quote_of: post.quote_of,
                 question_number: None,
                 answers_question: post.answers_question,
-                answers_unreleased: post
-                    .answers_question
-                    .is_some_and(|n| !released.contains(&n)),
+                answers_unreleased: post.answers_question.is_some_and(|n| !released.contains(&n)),
                 hashtags: post.hashtags.clone(),
                 mentions: post.mentions.clone(),
                 likes: 0,
@@ -292,10 +272,7 @@ impl Database {
                 .await?;
         }
         tx.commit().await?;
-        Ok(PostBatch {
-            prev_last_seq: locked.last_seq,
-            outcomes,
-        })
+        Ok(PostBatch { prev_last_seq: locked.last_seq, outcomes })
     }
 
     /// Up to `limit` stream entries after `after`, in order: what a resuming client missed.
@@ -305,14 +282,13 @@ impl Database {
         after: i64,
         limit: i64,
     ) -> Result<Vec<StreamEntry>, StorageError> {
-        let messages: Vec<StoredMessage> = sqlx::query_as(&format!(
-            "{MESSAGE_SELECT} WHERE m.session_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"
-        ))
-        .bind(session_id)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let messages: Vec<StoredMessage> =
+            sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.session_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"))
+                .bind(session_id)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
         let events: Vec<StoredEvent> = sqlx::query_as(
             "SELECT session_id, seq, kind, message_id, payload, created_at FROM session_events
               WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
@@ -322,11 +298,8 @@ impl Database {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        let mut entries: Vec<StreamEntry> = messages
-            .into_iter()
-            .map(StreamEntry::Message)
-            .chain(events.into_iter().map(StreamEntry::Event))
-            .collect();
+        let mut entries: Vec<StreamEntry> =
+            messages.into_iter().map(StreamEntry::Message).chain(events.into_iter().map(StreamEntry::Event)).collect();
         entries.sort_by_key(StreamEntry::seq);
         entries.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(entries)
@@ -351,10 +324,7 @@ impl Database {
     }
 
     /// The newest released question of a session.
-    pub async fn current_question(
-        &self,
-        session_id: Uuid,
-    ) -> Result<Option<StoredMessage>, StorageError> {
+    pub async fn current_question(&self, session_id: Uuid) -> Result<Option<StoredMessage>, StorageError> {
         let question = sqlx::query_as(&format!(
             "{MESSAGE_SELECT} WHERE m.session_id = $1 AND m.kind = 'question' AND m.hidden_at IS NULL ORDER BY m.seq DESC LIMIT 1"
         ))
@@ -376,21 +346,25 @@ impl Database {
     ) -> Result<Option<StoredEvent>, StorageError> {
         let mut tx = self.pool.begin().await?;
         let locked = lock_session(&mut tx, session_id).await?;
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM messages WHERE id = $1 AND session_id = $2 AND hidden_at IS NULL)")
-            .bind(message_id)
-            .bind(session_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE id = $1 AND session_id = $2 AND hidden_at IS NULL)",
+        )
+        .bind(message_id)
+        .bind(session_id)
+        .fetch_one(&mut *tx)
+        .await?;
         if !exists {
             return Err(StorageError::NotFound);
         }
         let changed = if liked {
-            sqlx::query("INSERT INTO likes (message_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(message_id)
-                .bind(user_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
+            sqlx::query(
+                "INSERT INTO likes (message_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(message_id)
+            .bind(user_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
         } else {
             sqlx::query("DELETE FROM likes WHERE message_id = $1 AND user_id = $2")
                 .bind(message_id)
@@ -401,22 +375,16 @@ impl Database {
         if changed.rows_affected() == 0 {
             return Ok(None);
         }
-        let likes: i32 = sqlx::query_scalar(
-            "UPDATE messages SET likes = likes + $2 WHERE id = $1 RETURNING likes",
-        )
-        .bind(message_id)
-        .bind(if liked { 1 } else { -1 })
-        .fetch_one(&mut *tx)
-        .await?;
+        let likes: i32 = sqlx::query_scalar("UPDATE messages SET likes = likes + $2 WHERE id = $1 RETURNING likes")
+            .bind(message_id)
+            .bind(if liked { 1 } else { -1 })
+            .fetch_one(&mut *tx)
+            .await?;
         let events = insert_events(
             &mut tx,
             session_id,
             locked.last_seq,
-            &[(
-                "liked",
-                Some(message_id),
-                serde_json::json!({ "likes": likes }),
-            )],
+            &[("liked", Some(message_id), serde_json::json!({ "likes": likes }))],
             now,
         )
         .await?;

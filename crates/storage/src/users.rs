@@ -56,10 +56,7 @@ impl Database {
     }
 
     /// The person with this handle and their password hash, if active.
-    pub async fn user_with_password(
-        &self,
-        handle: &Handle,
-    ) -> Result<(User, Option<String>), StorageError> {
+    pub async fn user_with_password(&self, handle: &Handle) -> Result<(User, Option<String>), StorageError> {
         let row: (Uuid, String, String, String, bool, DateTime<Utc>, Option<String>) = sqlx::query_as(&format!(
             "SELECT {USER_COLUMNS}, password_hash FROM users WHERE handle_key = $1 AND deactivated_at IS NULL"
         ))
@@ -67,17 +64,7 @@ impl Database {
         .fetch_one(&self.pool)
         .await?;
         let (id, handle, display_name, bio, is_admin, created_at, hash) = row;
-        Ok((
-            User {
-                id,
-                handle,
-                display_name,
-                bio,
-                is_admin,
-                created_at,
-            },
-            hash,
-        ))
+        Ok((User { id, handle, display_name, bio, is_admin, created_at }, hash))
     }
 
     pub async fn insert_token(
@@ -102,11 +89,7 @@ impl Database {
     }
 
     /// The active person a token belongs to: not revoked, not expired, not deactivated.
-    pub async fn user_by_token(
-        &self,
-        secret_hash: &[u8],
-        now: DateTime<Utc>,
-    ) -> Result<User, StorageError> {
+    pub async fn user_by_token(&self, secret_hash: &[u8], now: DateTime<Utc>) -> Result<User, StorageError> {
         let user = sqlx::query_as::<_, User>(
             "SELECT u.id, u.handle, u.display_name, u.bio, u.is_admin, u.created_at
                FROM auth_tokens t JOIN users u ON u.id = t.user_id
@@ -120,18 +103,12 @@ impl Database {
         Ok(user)
     }
 
-    pub async fn revoke_token(
-        &self,
-        secret_hash: &[u8],
-        now: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
-        sqlx::query(
-            "UPDATE auth_tokens SET revoked_at = $2 WHERE secret_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(secret_hash)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
+    pub async fn revoke_token(&self, secret_hash: &[u8], now: DateTime<Utc>) -> Result<(), StorageError> {
+        sqlx::query("UPDATE auth_tokens SET revoked_at = $2 WHERE secret_hash = $1 AND revoked_at IS NULL")
+            .bind(secret_hash)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

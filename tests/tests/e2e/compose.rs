@@ -4,54 +4,29 @@
 use serde_yaml::Value;
 
 fn repo_file(name: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]
 fn compose_runs_tweetchat_after_a_healthy_postgres_with_a_named_volume() {
-    let compose: Value =
-        serde_yaml::from_str(&repo_file("docker-compose.yml")).expect("docker-compose.yml is YAML");
+    let compose: Value = serde_yaml::from_str(&repo_file("docker-compose.yml")).expect("docker-compose.yml is YAML");
     let services = &compose["services"];
     let postgres = &services["postgres"];
-    assert!(
-        postgres["image"]
-            .as_str()
-            .is_some_and(|i| i.starts_with("postgres:"))
-    );
+    assert!(postgres["image"].as_str().is_some_and(|i| i.starts_with("postgres:")));
     let check = serde_yaml::to_string(&postgres["healthcheck"]["test"]).expect("healthcheck");
-    assert!(
-        check.contains("pg_isready"),
-        "postgres has a readiness healthcheck: {check}"
-    );
+    assert!(check.contains("pg_isready"), "postgres has a readiness healthcheck: {check}");
     let volume = postgres["volumes"][0].as_str().expect("a postgres volume");
     let (name, mount) = volume.split_once(':').expect("name:path");
     assert_eq!(mount, "/var/lib/postgresql/data");
-    assert!(
-        compose["volumes"].get(name).is_some(),
-        "{name} is a named volume"
-    );
+    assert!(compose["volumes"].get(name).is_some(), "{name} is a named volume");
 
     let app = &services["tweetchat"];
     assert_eq!(app["build"]["dockerfile"].as_str(), Some("Dockerfile"));
-    assert_eq!(
-        app["depends_on"]["postgres"]["condition"].as_str(),
-        Some("service_healthy")
-    );
-    let url = app["environment"]["DATABASE_URL"]
-        .as_str()
-        .expect("DATABASE_URL");
-    assert!(
-        url.contains("@postgres:5432/"),
-        "tweetchat reaches the postgres service by name: {url}"
-    );
-    assert!(
-        app["ports"]
-            .as_sequence()
-            .is_some_and(|p| p.iter().any(|p| p.as_str() == Some("8080:8080")))
-    );
+    assert_eq!(app["depends_on"]["postgres"]["condition"].as_str(), Some("service_healthy"));
+    let url = app["environment"]["DATABASE_URL"].as_str().expect("DATABASE_URL");
+    assert!(url.contains("@postgres:5432/"), "tweetchat reaches the postgres service by name: {url}");
+    assert!(app["ports"].as_sequence().is_some_and(|p| p.iter().any(|p| p.as_str() == Some("8080:8080"))));
 }
 
 #[test]
@@ -59,12 +34,6 @@ fn the_dockerfile_ships_the_binary_and_the_web_front_end() {
     let dockerfile = repo_file("Dockerfile");
     assert!(dockerfile.contains("cargo build --release --locked -p tweetchat-server"));
     assert!(dockerfile.contains("COPY web "));
-    assert!(
-        dockerfile.contains("TWEETCHAT_BIND=0.0.0.0:8080"),
-        "listens beyond loopback inside the container"
-    );
-    assert!(
-        dockerfile.contains("USER tweetchat"),
-        "does not run as root"
-    );
+    assert!(dockerfile.contains("TWEETCHAT_BIND=0.0.0.0:8080"), "listens beyond loopback inside the container");
+    assert!(dockerfile.contains("USER tweetchat"), "does not run as root");
 }

@@ -43,29 +43,14 @@ async fn without_a_database_url_the_server_runs_its_own_postgres_and_keeps_data_
     api.sign_up("alice").await;
     let cluster = cluster_dir(&data_dir);
     let pgdata = cluster.join("data").to_string_lossy().into_owned();
-    assert!(
-        !processes_mentioning(&pgdata).is_empty(),
-        "a private postgres runs for {pgdata}"
-    );
+    assert!(!processes_mentioning(&pgdata).is_empty(), "a private postgres runs for {pgdata}");
     assert!(server.terminate().await.success());
-    assert!(
-        processes_mentioning(&pgdata).is_empty(),
-        "no postgres left behind: {:?}",
-        processes_mentioning(&pgdata)
-    );
+    assert!(processes_mentioning(&pgdata).is_empty(), "no postgres left behind: {:?}", processes_mentioning(&pgdata));
 
     let server = ServerProcess::start(port, &["--data-dir", &data_arg], &[], log.clone()).await;
-    let (status, body) = api
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({"handle": "alice", "password": "a long enough password"}),
-        )
-        .await;
-    assert_eq!(
-        status, 200,
-        "the account from before the restart is still there: {body}"
-    );
+    let (status, body) =
+        api.post("/api/v1/auth/login", None, json!({"handle": "alice", "password": "a long enough password"})).await;
+    assert_eq!(status, 200, "the account from before the restart is still there: {body}");
     assert!(server.terminate().await.success());
     assert!(processes_mentioning(&pgdata).is_empty());
 

@@ -23,17 +23,11 @@ fn texts(frames: &[ServerFrame]) -> Vec<String> {
 }
 
 /// Posts `count` messages from a new participant and returns the acked seqs by client id.
-async fn post_many(
-    app: &TestApp,
-    session: uuid::Uuid,
-    handle: &str,
-    count: usize,
-) -> HashMap<String, i64> {
+async fn post_many(app: &TestApp, session: uuid::Uuid, handle: &str, count: usize) -> HashMap<String, i64> {
     let user = app.sign_up(handle).await;
     let mut ws = app.connect(session, Some(&user.token)).await;
     for i in 0..count {
-        ws.post(&format!("{handle}-{i}"), &format!("{handle} says {i}"))
-            .await;
+        ws.post(&format!("{handle}-{i}"), &format!("{handle} says {i}")).await;
     }
     let mut acked = HashMap::new();
     for i in 0..count {
@@ -62,30 +56,19 @@ async fn every_listener_sees_the_same_gap_free_order() {
     let acked: HashMap<String, i64> = join_all(posters).await.into_iter().flatten().collect();
     assert_eq!(acked.len(), 100);
     let last = acked.values().copied().max().expect("acks");
-    assert_eq!(
-        last,
-        start + 100,
-        "100 posts take 100 consecutive positions"
-    );
+    assert_eq!(last, start + 100, "100 posts take 100 consecutive positions");
 
     let mut seen = Vec::new();
     for listener in &mut listeners {
         let frames = listener.stream_until(last).await;
-        assert_eq!(
-            stream_seqs(&frames),
-            ((start + 1)..=last).collect::<Vec<_>>(),
-            "gap-free and in order"
-        );
+        assert_eq!(stream_seqs(&frames), ((start + 1)..=last).collect::<Vec<_>>(), "gap-free and in order");
         seen.push(frames);
     }
     assert_eq!(seen[0], seen[1]);
     assert_eq!(seen[1], seen[2]);
     // Each poster's own messages appear in the order it sent them.
     for poster in ["ana", "ben", "cai", "dee"] {
-        let own: Vec<String> = texts(&seen[0])
-            .into_iter()
-            .filter(|t| t.starts_with(poster))
-            .collect();
+        let own: Vec<String> = texts(&seen[0]).into_iter().filter(|t| t.starts_with(poster)).collect();
         let expected: Vec<String> = (0..25).map(|i| format!("{poster} says {i}")).collect();
         assert_eq!(own, expected);
     }
@@ -111,13 +94,8 @@ async fn a_reconnecting_client_gets_what_it_missed_exactly_once_from_memory_or_t
     let newest = *acked_more.values().max().expect("acks");
     let mut resumed = Client::connect(app.port, session, None, Some(last)).await;
     let missed = resumed.stream_until(newest).await;
-    assert_eq!(
-        stream_seqs(&missed),
-        ((last + 1)..=newest).collect::<Vec<_>>()
-    );
-    assert!(
-        matches!(resumed.next().await, ServerFrame::CaughtUp { last_seq } if last_seq == newest)
-    );
+    assert_eq!(stream_seqs(&missed), ((last + 1)..=newest).collect::<Vec<_>>());
+    assert!(matches!(resumed.next().await, ServerFrame::CaughtUp { last_seq } if last_seq == newest));
 
     let mut from_start = Client::connect(app.port, session, None, Some(0)).await;
     let everything = from_start.stream_until(newest).await;
@@ -204,11 +182,7 @@ async fn a_client_that_stops_reading_does_not_hold_up_the_others_and_resumes_wit
         let mut again = Client::connect(app.port, session, None, Some(resume_from)).await;
         got.extend(stream_seqs(&again.stream_until(last).await));
     }
-    assert_eq!(
-        got,
-        ((start + 1)..=last).collect::<Vec<_>>(),
-        "nothing lost, nothing twice"
-    );
+    assert_eq!(got, ((start + 1)..=last).collect::<Vec<_>>(), "nothing lost, nothing twice");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -220,20 +194,12 @@ async fn likes_count_once_per_person_and_stream_to_everyone() {
     let mut a = app.connect(session, Some(&alice.token)).await;
     let mut b = app.connect(session, Some(&bob.token)).await;
     a.post("m1", "like me").await;
-    let ServerFrame::Ack { message_id, .. } = a.answer_to("m1").await else {
-        panic!("no ack")
-    };
+    let ServerFrame::Ack { message_id, .. } = a.answer_to("m1").await else { panic!("no ack") };
     b.send(&ClientFrame::Like { message_id }).await;
     b.send(&ClientFrame::Like { message_id }).await;
     b.send(&ClientFrame::Unlike { message_id }).await;
     let liked = a.until(|f| matches!(f, ServerFrame::Liked { .. })).await;
-    assert!(
-        matches!(liked, ServerFrame::Liked { likes: 1, .. }),
-        "{liked:?}"
-    );
+    assert!(matches!(liked, ServerFrame::Liked { likes: 1, .. }), "{liked:?}");
     let unliked = a.until(|f| matches!(f, ServerFrame::Liked { .. })).await;
-    assert!(
-        matches!(unliked, ServerFrame::Liked { likes: 0, .. }),
-        "the second like changed nothing: {unliked:?}"
-    );
+    assert!(matches!(unliked, ServerFrame::Liked { likes: 0, .. }), "the second like changed nothing: {unliked:?}");
 }

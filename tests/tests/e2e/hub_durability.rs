@@ -23,12 +23,7 @@ impl Setup {
         let (db_name, db_url) = db::fresh_database().await;
         let dir = std::env::temp_dir().join(format!("tc-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        Setup {
-            port: free_port(),
-            db_url,
-            db_name,
-            dir,
-        }
+        Setup { port: free_port(), db_url, db_name, dir }
     }
 
     async fn start(&self) -> ServerProcess {
@@ -44,9 +39,7 @@ impl Setup {
     }
 
     async fn sql(&self) -> PgConnection {
-        PgConnection::connect(&self.db_url)
-            .await
-            .expect("connect to the test database")
+        PgConnection::connect(&self.db_url).await.expect("connect to the test database")
     }
 }
 
@@ -111,27 +104,18 @@ async fn acknowledged_posts_survive_a_crash_exactly_once_and_resume_fills_the_ga
         }
     }
     let acked = acked.lock().expect("lock").clone();
-    assert!(
-        acked.len() > 10,
-        "the posters got going before the crash ({} acks)",
-        acked.len()
-    );
+    assert!(acked.len() > 10, "the posters got going before the crash ({} acks)", acked.len());
 
     let _server = setup.start().await;
     let mut sql = setup.sql().await;
     for (client_id, seq) in &acked {
-        let rows: Vec<i64> =
-            sqlx::query_scalar("SELECT seq FROM messages WHERE session_id = $1 AND client_id = $2")
-                .bind(session)
-                .bind(client_id)
-                .fetch_all(&mut sql)
-                .await
-                .expect("query");
-        assert_eq!(
-            rows,
-            vec![*seq],
-            "{client_id} is stored exactly once, at its acked seq"
-        );
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT seq FROM messages WHERE session_id = $1 AND client_id = $2")
+            .bind(session)
+            .bind(client_id)
+            .fetch_all(&mut sql)
+            .await
+            .expect("query");
+        assert_eq!(rows, vec![*seq], "{client_id} is stored exactly once, at its acked seq");
     }
     let last_seq: i64 = sqlx::query_scalar("SELECT last_seq FROM sessions WHERE id = $1")
         .bind(session)
@@ -147,18 +131,10 @@ async fn acknowledged_posts_survive_a_crash_exactly_once_and_resume_fills_the_ga
 
     // The listener saw a gap-free prefix; a resume gives it the rest, once each.
     let from = seen.last().copied().unwrap_or(0);
-    assert_eq!(
-        seen,
-        ((seen.first().copied().unwrap_or(1))..=from).collect::<Vec<_>>()
-    );
+    assert_eq!(seen, ((seen.first().copied().unwrap_or(1))..=from).collect::<Vec<_>>());
     let mut resumed = Client::connect(setup.port, session, None, Some(from)).await;
     let rest: Vec<i64> = if from < last_seq {
-        resumed
-            .stream_until(last_seq)
-            .await
-            .iter()
-            .filter_map(ServerFrame::seq)
-            .collect()
+        resumed.stream_until(last_seq).await.iter().filter_map(ServerFrame::seq).collect()
     } else {
         Vec::new()
     };
@@ -180,18 +156,8 @@ async fn a_retried_post_gets_its_original_ack_even_across_a_crash() {
     ws.post("same-id", "only once please").await;
     let second = ws.answer_to("same-id").await;
     let (
-        ServerFrame::Ack {
-            seq,
-            message_id,
-            duplicate: false,
-            ..
-        },
-        ServerFrame::Ack {
-            seq: seq2,
-            message_id: id2,
-            duplicate: true,
-            ..
-        },
+        ServerFrame::Ack { seq, message_id, duplicate: false, .. },
+        ServerFrame::Ack { seq: seq2, message_id: id2, duplicate: true, .. },
     ) = (&first, &second)
     else {
         panic!("expected a fresh ack then a duplicate one: {first:?} {second:?}");
@@ -207,11 +173,10 @@ async fn a_retried_post_gets_its_original_ack_even_across_a_crash() {
         matches!(third, ServerFrame::Ack { seq: s, message_id: m, duplicate: true, .. } if s == *seq && m == *message_id),
         "{third:?}"
     );
-    let count: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM messages WHERE client_id = 'same-id'")
-            .fetch_one(&mut setup.sql().await)
-            .await
-            .expect("count");
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM messages WHERE client_id = 'same-id'")
+        .fetch_one(&mut setup.sql().await)
+        .await
+        .expect("count");
     assert_eq!(count, 1);
 }
 
@@ -224,8 +189,7 @@ async fn sigterm_acks_pending_posts_says_closing_and_loses_nothing() {
     let alice = api.sign_up("alice").await;
     let mut ws = api.connect(session, Some(&alice.token)).await;
     for i in 0..20 {
-        ws.post(&format!("t{i}"), &format!("before the restart {i}"))
-            .await;
+        ws.post(&format!("t{i}"), &format!("before the restart {i}")).await;
     }
     let stopping = tokio::spawn(server.terminate());
     let mut acked = std::collections::HashSet::new();
@@ -245,10 +209,7 @@ async fn sigterm_acks_pending_posts_says_closing_and_loses_nothing() {
     };
     assert!(got_closing, "clients are told the server is restarting");
     assert_eq!(ended, Ended::Closed(Some(close::GOING_AWAY)));
-    assert!(
-        stopping.await.expect("join").success(),
-        "a graceful stop exits 0"
-    );
+    assert!(stopping.await.expect("join").success(), "a graceful stop exits 0");
 
     // Whatever was not acked is retried with the same ids after the restart.
     let _server = setup.start().await;
@@ -260,9 +221,7 @@ async fn sigterm_acks_pending_posts_says_closing_and_loses_nothing() {
             assert!(matches!(ws.answer_to(&id).await, ServerFrame::Ack { .. }));
         }
     }
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM messages")
-        .fetch_one(&mut setup.sql().await)
-        .await
-        .expect("count");
+    let count: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM messages").fetch_one(&mut setup.sql().await).await.expect("count");
     assert_eq!(count, 20, "every post stored once");
 }

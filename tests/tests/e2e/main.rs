@@ -6,4 +6,5 @@ mod hub_bad_input;
 mod hub_delivery;
 mod hub_durability;
 mod operations;
+mod scheduler;
 mod skeleton;

@@ -85,10 +85,7 @@ pub async fn sign_up(
     Ok((
         StatusCode::CREATED,
         AppendHeaders([(SET_COOKIE, cookie)]),
-        Json(SignedInView {
-            user: UserView::from(&user),
-            token,
-        }),
+        Json(SignedInView { user: UserView::from(&user), token }),
     ))
 }
 
@@ -117,29 +114,14 @@ pub async fn sign_in(
         return Err(wrong());
     }
     let (token, cookie) = start_login(&state, &user).await?;
-    Ok((
-        AppendHeaders([(SET_COOKIE, cookie)]),
-        Json(SignedInView {
-            user: UserView::from(&user),
-            token,
-        }),
-    ))
+    Ok((AppendHeaders([(SET_COOKIE, cookie)]), Json(SignedInView { user: UserView::from(&user), token })))
 }
 
 /// Sign out: the token (or cookie) used for this request stops working.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", responses((status = 204)))]
-pub async fn sign_out(
-    State(state): State<AppState>,
-    caller: SignedIn,
-) -> Result<impl IntoResponse, ApiError> {
-    state
-        .db
-        .revoke_token(&secret_digest(caller.credential.secret()), Utc::now())
-        .await?;
-    Ok((
-        StatusCode::NO_CONTENT,
-        AppendHeaders([(SET_COOKIE, auth::clear_session_cookie(&state.config))]),
-    ))
+pub async fn sign_out(State(state): State<AppState>, caller: SignedIn) -> Result<impl IntoResponse, ApiError> {
+    state.db.revoke_token(&secret_digest(caller.credential.secret()), Utc::now()).await?;
+    Ok((StatusCode::NO_CONTENT, AppendHeaders([(SET_COOKIE, auth::clear_session_cookie(&state.config))])))
 }
 
 /// The signed-in person.
@@ -152,16 +134,7 @@ pub async fn me(caller: SignedIn) -> Json<UserView> {
 async fn start_login(state: &AppState, user: &User) -> Result<(String, String), ApiError> {
     let secret = auth::new_secret();
     let expires = Utc::now() + Duration::days(auth::LOGIN_DAYS);
-    state
-        .db
-        .insert_token(
-            user.id,
-            &secret_digest(&secret),
-            TokenKind::Login,
-            "login",
-            Some(expires),
-        )
-        .await?;
+    state.db.insert_token(user.id, &secret_digest(&secret), TokenKind::Login, "login", Some(expires)).await?;
     let cookie = auth::session_cookie(&secret, &state.config);
     Ok((secret, cookie))
 }

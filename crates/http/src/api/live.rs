@@ -28,9 +28,7 @@ pub async fn upgrade(
 ) -> Result<Response, ApiError> {
     // A page on another site must not open a socket riding on our cookie.
     if !origin_allowed(&headers, &state.config) {
-        return Err(ApiError::Forbidden(
-            "websocket from an origin that is not allowed",
-        ));
+        return Err(ApiError::Forbidden("websocket from an origin that is not allowed"));
     }
     let max = state.hub.config().max_frame_bytes;
     let hub = state.hub.clone();

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod live;
 pub mod ops;
+pub mod questions;
 pub mod series;
 pub mod sessions;
 

@@ -18,10 +18,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     if state.db.is_ready().await {
         (StatusCode::OK, "ready\n")
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database unreachable or not migrated\n",
-        )
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable or not migrated\n")
     }
 }
 
@@ -30,18 +27,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut body = String::new();
     if prometheus_client::encoding::text::encode(&mut body, &state.metrics).is_err() {
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            [(CONTENT_TYPE, "text/plain")],
-            String::new(),
-        );
+        return (StatusCode::INTERNAL_SERVER_ERROR, [(CONTENT_TYPE, "text/plain")], String::new());
     }
-    (
-        StatusCode::OK,
-        [(
-            CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        body,
-    )
+    (StatusCode::OK, [(CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body)
 }

@@ -86,9 +86,7 @@ pub async fn create(
     let hashtag = Hashtag::parse(&body.hashtag)?;
     let title = Title::parse(&body.title)?;
     if body.description.chars().count() > MAX_DESCRIPTION_CHARS {
-        return Err(ApiError::Invalid(format!(
-            "description: must be at most {MAX_DESCRIPTION_CHARS} characters"
-        )));
+        return Err(ApiError::Invalid(format!("description: must be at most {MAX_DESCRIPTION_CHARS} characters")));
     }
     if body.time_zone.parse::<chrono_tz::Tz>().is_err() {
         return Err(ApiError::Invalid(format!(
@@ -97,9 +95,7 @@ pub async fn create(
         )));
     }
     if !(5..=1440).contains(&body.default_duration_minutes) {
-        return Err(ApiError::Invalid(
-            "default_duration_minutes: must be between 5 and 1440".into(),
-        ));
+        return Err(ApiError::Invalid("default_duration_minutes: must be between 5 and 1440".into()));
     }
     let new = NewSeries {
         hashtag,
@@ -117,10 +113,7 @@ pub async fn create(
 /// A series by its hashtag (without `#`, any casing).
 #[utoipa::path(get, path = "/api/v1/series/{hashtag}", tag = "series", params(("hashtag" = String, Path)),
     responses((status = 200, body = SeriesView), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get(
-    State(state): State<AppState>,
-    Path(hashtag): Path<String>,
-) -> Result<Json<SeriesView>, ApiError> {
+pub async fn get(State(state): State<AppState>, Path(hashtag): Path<String>) -> Result<Json<SeriesView>, ApiError> {
     Ok(Json(find(&state, &hashtag).await?.into()))
 }
 
@@ -147,19 +140,13 @@ pub async fn schedule(
 ) -> Result<(StatusCode, Json<SessionDetail>), ApiError> {
     let series = find(&state, &hashtag).await?;
     require_role(&state, series.id, &caller, Role::Host).await?;
-    let minutes = body
-        .duration_minutes
-        .unwrap_or(series.default_duration_minutes);
+    let minutes = body.duration_minutes.unwrap_or(series.default_duration_minutes);
     if !(5..=1440).contains(&minutes) {
-        return Err(ApiError::Invalid(
-            "duration_minutes: must be between 5 and 1440".into(),
-        ));
+        return Err(ApiError::Invalid("duration_minutes: must be between 5 and 1440".into()));
     }
     let lobby = body.lobby_minutes.unwrap_or(15);
     if !(0..=1440).contains(&lobby) {
-        return Err(ApiError::Invalid(
-            "lobby_minutes: must be between 0 and 1440".into(),
-        ));
+        return Err(ApiError::Invalid("lobby_minutes: must be between 0 and 1440".into()));
     }
     let title = match body.title {
         Some(title) => Title::parse(&title)?.as_str().to_owned(),
@@ -174,14 +161,11 @@ pub async fn schedule(
         archive_grace: Duration::minutes(15),
     };
     let session = state.db.create_session(&new).await?;
+    state.schedule_changed.notify_one();
     Ok((StatusCode::CREATED, Json(SessionDetail::from(&session))))
 }
 
 async fn find(state: &AppState, hashtag: &str) -> Result<Series, ApiError> {
     let hashtag = Hashtag::parse(hashtag).map_err(|_| ApiError::NotFound("series"))?;
-    state
-        .db
-        .series_by_hashtag(&hashtag)
-        .await
-        .map_err(ApiError::from_storage("series"))
+    state.db.series_by_hashtag(&hashtag).await.map_err(ApiError::from_storage("series"))
 }

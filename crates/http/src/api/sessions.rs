@@ -50,15 +50,8 @@ impl From<&Session> for SessionDetail {
 /// One session.
 #[utoipa::path(get, path = "/api/v1/sessions/{id}", tag = "sessions", params(("id" = Uuid, Path)),
     responses((status = 200, body = SessionDetail), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-) -> Result<Json<SessionDetail>, ApiError> {
-    let session = state
-        .db
-        .session(id)
-        .await
-        .map_err(ApiError::from_storage("session"))?;
+pub async fn get(State(state): State<AppState>, Path(id): Path<Uuid>) -> Result<Json<SessionDetail>, ApiError> {
+    let session = state.db.session(id).await.map_err(ApiError::from_storage("session"))?;
     Ok(Json(SessionDetail::from(&session)))
 }
 
@@ -79,9 +72,7 @@ pub async fn list(
         Some("live") => &["lobby", "live"],
         Some("upcoming") => &["scheduled"],
         Some(other) => {
-            return Err(ApiError::Invalid(format!(
-                "status: {other:?} is not one of live, upcoming"
-            )));
+            return Err(ApiError::Invalid(format!("status: {other:?} is not one of live, upcoming")));
         }
     };
     let sessions = state.db.sessions_with_status(statuses, 200).await?;
@@ -91,22 +82,14 @@ pub async fn list(
 /// Start a session now (hosts), from scheduled or lobby.
 #[utoipa::path(post, path = "/api/v1/sessions/{id}/start", tag = "sessions", params(("id" = Uuid, Path)),
     responses((status = 200, body = SessionDetail), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn start(
-    state: State<AppState>,
-    caller: SignedIn,
-    id: Path<Uuid>,
-) -> Result<Json<SessionDetail>, ApiError> {
+pub async fn start(state: State<AppState>, caller: SignedIn, id: Path<Uuid>) -> Result<Json<SessionDetail>, ApiError> {
     transition(state, caller, id, SessionAction::Start).await
 }
 
 /// End a live session now (hosts).
 #[utoipa::path(post, path = "/api/v1/sessions/{id}/end", tag = "sessions", params(("id" = Uuid, Path)),
     responses((status = 200, body = SessionDetail), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn end(
-    state: State<AppState>,
-    caller: SignedIn,
-    id: Path<Uuid>,
-) -> Result<Json<SessionDetail>, ApiError> {
+pub async fn end(state: State<AppState>, caller: SignedIn, id: Path<Uuid>) -> Result<Json<SessionDetail>, ApiError> {
     transition(state, caller, id, SessionAction::Close).await
 }
 
@@ -116,14 +99,11 @@ async fn transition(
     Path(id): Path<Uuid>,
     action: SessionAction,
 ) -> Result<Json<SessionDetail>, ApiError> {
-    let session = state
-        .db
-        .session(id)
-        .await
-        .map_err(ApiError::from_storage("session"))?;
+    let session = state.db.session(id).await.map_err(ApiError::from_storage("session"))?;
     require_role(&state, session.series_id, &caller, Role::Host).await?;
     let transitioned = state.db.transition(id, action, Utc::now()).await?;
     state.hub.publish_transition(&transitioned).await;
+    state.schedule_changed.notify_one();
     Ok(Json(SessionDetail::from(&transitioned.session)))
 }
 
@@ -153,38 +133,21 @@ pub async fn transcript(
     Path(id): Path<Uuid>,
     Query(query): Query<TranscriptQuery>,
 ) -> Result<Json<Transcript>, ApiError> {
-    let session = state
-        .db
-        .session(id)
-        .await
-        .map_err(ApiError::from_storage("session"))?;
+    let session = state.db.session(id).await.map_err(ApiError::from_storage("session"))?;
     if user.is_none() && !session.allow_viewers {
         return Err(ApiError::Unauthenticated);
     }
     let limit = query.limit.unwrap_or(200);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::Invalid(
-            "limit: must be between 1 and 1000".into(),
-        ));
+        return Err(ApiError::Invalid("limit: must be between 1 and 1000".into()));
     }
     let after = query.after.unwrap_or(0).max(0);
     let rows = state.db.transcript(id, after, limit + 1).await?;
     let more = rows.len() as i64 > limit;
-    let messages: Vec<MessageView> = rows
-        .iter()
-        .take(usize::try_from(limit).unwrap_or(0))
-        .map(render::message_view)
-        .collect();
-    let next_after = if more {
-        messages.last().map(|m| m.seq)
-    } else {
-        None
-    };
-    Ok(Json(Transcript {
-        session: SessionDetail::from(&session),
-        messages,
-        next_after,
-    }))
+    let messages: Vec<MessageView> =
+        rows.iter().take(usize::try_from(limit).unwrap_or(0)).map(render::message_view).collect();
+    let next_after = if more { messages.last().map(|m| m.seq) } else { None };
+    Ok(Json(Transcript { session: SessionDetail::from(&session), messages, next_after }))
 }
 
 /// Refuses unless the caller has at least `needed` in the series.
@@ -195,9 +158,5 @@ pub(crate) async fn require_role(
     needed: Role,
 ) -> Result<Role, ApiError> {
     let role = state.db.role_in_series(series_id, caller.user.id).await?;
-    if role >= needed {
-        Ok(role)
-    } else {
-        Err(ApiError::Forbidden("only the series' hosts may do this"))
-    }
+    if role >= needed { Ok(role) } else { Err(ApiError::Forbidden("only the series' hosts may do this")) }
 }
