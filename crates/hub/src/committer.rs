@@ -58,7 +58,7 @@ async fn commit(room: &RoomCore, batch: &mut Vec<PostRequest>) {
                     code,
                     message: text.clone(),
                     client_id: Some(request.post.client_id.clone()),
-                    retryable: true,
+                    retryable: code != ErrorCode::NotFound,
                 };
                 reply(request, frame);
             }

@@ -84,6 +84,8 @@ struct Connection<S> {
     bad_frames: u32,
     last_heard: Instant,
     unflushed: u64,
+    /// The last `seq` known to have left in a completed flush: the safe resume position.
+    last_flushed: i64,
 }
 
 pub(crate) async fn run<S: Socket>(hub: Hub, socket: S, session_id: Uuid, caller: Caller) {
@@ -103,6 +105,7 @@ pub(crate) async fn run<S: Socket>(hub: Hub, socket: S, session_id: Uuid, caller
         bad_frames: 0,
         last_heard: Instant::now(),
         unflushed: 0,
+        last_flushed: 0,
     };
     let end = match conn.handshake().await {
         Ok((room, sub)) => {
@@ -198,6 +201,9 @@ impl<S: Socket> Connection<S> {
             },
         };
         self.send(&ServerFrame::Welcome(Box::new(welcome))).await?;
+        // Presence is broadcast only on change; a newcomer needs the current count once.
+        let (participants, viewers) = room.presence();
+        self.send(&ServerFrame::Presence { participants, viewers }).await?;
         self.last_sent = sub.last_seq;
         if let Some(after) = resume_after {
             self.resume(&room, after, sub.last_seq).await?;
@@ -231,8 +237,8 @@ impl<S: Socket> Connection<S> {
         loop {
             let step = tokio::select! {
                 biased;
-                _ = shutdown.cancelled() => return self.goodbye().await,
-                Some(frame) = self.replies.recv() => self.write_replies(frame).await,
+                _ = shutdown.cancelled() => return self.goodbye(room, &mut rx).await,
+                Some(frame) = self.replies.recv() => self.write_replies(room, frame, &mut rx).await,
                 item = rx.recv() => match item {
                     Ok(item) => self.deliver(room, item, &mut rx).await,
                     Err(broadcast::error::RecvError::Lagged(_)) => self.note_lag(),
@@ -355,6 +361,9 @@ impl<S: Socket> Connection<S> {
             Err(StorageError::NotFound) => {
                 self.send(&ServerFrame::error(ErrorCode::NotFound, "no such message in this session")).await
             }
+            Err(StorageError::Domain(reason)) => {
+                self.send(&ServerFrame::error(ErrorCode::SessionNotLive, reason.to_string())).await
+            }
             Err(error) => {
                 tracing::warn!(%error, "like failed");
                 self.send(&ServerFrame::error(ErrorCode::Busy, "the like could not be saved; try again")).await
@@ -439,7 +448,21 @@ impl<S: Socket> Connection<S> {
         Ok(())
     }
 
-    async fn write_replies(&mut self, first: ServerFrame) -> Result<(), End> {
+    /// Acks go out after the stream frames already queued here: the committer publishes a post
+    /// before acking it, so a client sees its message no later than its ack.
+    async fn write_replies(
+        &mut self,
+        room: &Room,
+        first: ServerFrame,
+        rx: &mut broadcast::Receiver<StreamItem>,
+    ) -> Result<(), End> {
+        for _ in 0..MAX_FRAMES_PER_WRITE {
+            match rx.try_recv() {
+                Ok(item) => self.feed_item(room, item).await?,
+                Err(broadcast::error::TryRecvError::Lagged(_)) => self.note_lag()?,
+                Err(_) => break,
+            }
+        }
         self.feed(render::to_json(&first)).await?;
         while let Ok(frame) = self.replies.try_recv() {
             self.feed(render::to_json(&frame)).await?;
@@ -465,12 +488,12 @@ impl<S: Socket> Connection<S> {
 
     /// At shutdown: let this connection's pending posts commit and their acks go out, then
     /// tell the client to come back, and close.
-    async fn goodbye(&mut self) -> End {
+    async fn goodbye(&mut self, room: &Room, rx: &mut broadcast::Receiver<StreamItem>) -> End {
         let deadline = tokio::time::Instant::now() + DRAIN_TIMEOUT;
         while self.inflight.load(Ordering::Acquire) > 0 || !self.replies.is_empty() {
             match tokio::time::timeout_at(deadline, self.replies.recv()).await {
                 Ok(Some(frame)) => {
-                    if let Err(end) = self.write_replies(frame).await {
+                    if let Err(end) = self.write_replies(room, frame, rx).await {
                         return end;
                     }
                 }
@@ -536,7 +559,10 @@ impl<S: Socket> Connection<S> {
     async fn flush(&mut self) -> Result<(), End> {
         let frames = std::mem::take(&mut self.unflushed);
         self.hub.metrics().frames_sent.inc_by(frames);
-        self.timed(|socket| socket.flush()).await
+        let sending = self.last_sent;
+        self.timed(|socket| socket.flush()).await?;
+        self.last_flushed = sending;
+        Ok(())
     }
 
     /// A write that takes longer than the write timeout means the client is not reading.
@@ -546,7 +572,8 @@ impl<S: Socket> Connection<S> {
         Fut: Future<Output = Result<(), axum::Error>> + 'a,
     {
         let limit = self.hub.config().write_timeout;
-        let last_sent = self.last_sent;
+        // Frames fed but not flushed may never arrive: name the last position surely sent.
+        let last_sent = self.last_flushed;
         match tokio::time::timeout(limit, op(&mut self.socket)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(End::Gone),

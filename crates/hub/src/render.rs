@@ -1,4 +1,7 @@
-//! Stored rows to protocol frames. Live delivery and replay both come through here.
+//! Stored rows to protocol frames. Live delivery and replay both come through here, so a frame
+//! looks the same whichever path sent it; a replay from the database shows a message as it is
+//! now (current like count, or a `message_hidden` stub), which the live frames that followed it
+//! (`liked`, `message_hidden`) bring a live client to as well.
 
 use axum::extract::ws::Utf8Bytes;
 use tweetchat_protocol::{AuthorView, MessageKind, MessageView, QuestionView, ServerFrame};

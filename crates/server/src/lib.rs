@@ -134,6 +134,19 @@ impl Application {
     }
 }
 
+/// Applies pending migrations and exits: no listener, no scheduler.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let (db, embedded) = open_database(settings).await?;
+    let result = db.migrate().await.context("applying database migrations");
+    db.close().await;
+    if let Some(cluster) = embedded {
+        cluster.stop().await.context("stopping the private PostgreSQL")?;
+    }
+    result?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
 async fn open_database(settings: &Settings) -> anyhow::Result<(Database, Option<EmbeddedPostgres>)> {
     match &settings.database_url {
         Some(url) => {

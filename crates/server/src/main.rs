@@ -31,12 +31,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             });
             app.run_until_stopped().await
         }
-        Command::Migrate => {
-            // Building migrates; nothing else to do.
-            let app = Application::build(cli.settings).await?;
-            app.shutdown_token().cancel();
-            app.run_until_stopped().await
-        }
+        Command::Migrate => tweetchat_server::migrate(&cli.settings).await,
         Command::Db { action } => {
             let cluster = EmbeddedPostgres::start(&cli.settings.data_dir).await?;
             match action {

@@ -6,7 +6,7 @@ use crate::{Database, StorageError};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
-use tweetchat_domain::SessionStatus;
+use tweetchat_domain::{DomainError, SessionStatus};
 use uuid::Uuid;
 
 /// A message as stored, with its author's public names.
@@ -185,11 +185,6 @@ impl Database {
         let now = stored_instant(now);
         let mut tx = self.pool.begin().await?;
         let locked = lock_session(&mut tx, session_id).await?;
-        if !locked.status.accepts_posts() {
-            let outcomes = posts.iter().map(|_| PostOutcome::SessionNotLive(locked.status)).collect();
-            return Ok(PostBatch { prev_last_seq: locked.last_seq, outcomes });
-        }
-
         // Read after taking the lock, so a commit by another instance is visible here.
         let author_ids: Vec<Uuid> = posts.iter().map(|p| p.author_id).collect();
         let client_ids: Vec<&str> = posts.iter().map(|p| p.client_id.as_str()).collect();
@@ -226,8 +221,13 @@ impl Database {
         let mut seq = locked.last_seq;
         for post in posts {
             let key = (post.author_id, post.client_id.clone());
+            // A retry gets its original ack even after the session has ended.
             if let Some(original) = by_client.get(&key) {
                 outcomes.push(PostOutcome::Duplicate(original.clone()));
+                continue;
+            }
+            if !locked.status.accepts_posts() {
+                outcomes.push(PostOutcome::SessionNotLive(locked.status));
                 continue;
             }
             let references_ok = [post.reply_to, post.quote_of].into_iter().flatten().all(|id| known.contains(&id));
@@ -346,6 +346,13 @@ impl Database {
     ) -> Result<Option<StoredEvent>, StorageError> {
         let mut tx = self.pool.begin().await?;
         let locked = lock_session(&mut tx, session_id).await?;
+        if !locked.status.accepts_posts() {
+            return Err(DomainError::Invalid {
+                field: "session",
+                reason: format!("likes are accepted only while the session is live; it is {}", locked.status),
+            }
+            .into());
+        }
         let exists: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM messages WHERE id = $1 AND session_id = $2 AND hidden_at IS NULL)",
         )

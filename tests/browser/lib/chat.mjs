@@ -61,3 +61,42 @@ export function streamSeqs(page) {
 export function pendingCount(page) {
   return page.locator('#pending > li').count();
 }
+
+/**
+ * Posts many messages quickly through a second socket of the page's own (cookie-signed-in)
+ * browser, at most `window` waiting for their ack at a time. Resolves when all are acked.
+ */
+export function bulkPost(page, sessionId, texts, { window = 32 } = {}) {
+  return page.evaluate(
+    ({ sessionId, texts, window }) =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/sessions/${sessionId}/live`);
+        const run = Date.now().toString(36);
+        let next = 0;
+        let acked = 0;
+        const sendMore = () => {
+          while (next < texts.length && next - acked < window) {
+            ws.send(JSON.stringify({ type: 'post', client_id: `bulk-${run}-${next}`, text: texts[next] }));
+            next += 1;
+          }
+        };
+        ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', protocol: [1] }));
+        ws.onmessage = (event) => {
+          const frame = JSON.parse(event.data);
+          if (frame.type === 'caught_up') sendMore();
+          if (frame.type === 'ack') {
+            acked += 1;
+            if (acked === texts.length) {
+              ws.close(1000);
+              resolve(acked);
+            } else sendMore();
+          }
+          if (frame.type === 'error') reject(new Error(`${frame.code}: ${frame.message}`));
+        };
+        ws.onclose = (event) => {
+          if (acked < texts.length) reject(new Error(`socket closed (${event.code}) after ${acked} acks`));
+        };
+      }),
+    { sessionId, texts, window },
+  );
+}

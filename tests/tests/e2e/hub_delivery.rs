@@ -113,7 +113,7 @@ async fn a_reconnecting_client_gets_what_it_missed_exactly_once_from_memory_or_t
 
     // A resume from a position the stream never reached asks the client to reload.
     let mut confused = Client::connect(app.port, session, None, Some(newest + 100)).await;
-    assert!(matches!(confused.next().await, ServerFrame::Reload { .. }));
+    assert!(matches!(confused.until(|f| !matches!(f, ServerFrame::Presence { .. })).await, ServerFrame::Reload { .. }));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
