@@ -189,7 +189,9 @@ impl Database {
         let author_ids: Vec<Uuid> = posts.iter().map(|p| p.author_id).collect();
         let client_ids: Vec<&str> = posts.iter().map(|p| p.client_id.as_str()).collect();
         let earlier: Vec<StoredMessage> = sqlx::query_as(&format!(
-            "{MESSAGE_SELECT} WHERE m.session_id = $1 AND m.author_id = ANY($2) AND m.client_id = ANY($3)"
+            "{MESSAGE_SELECT} JOIN UNNEST($2::uuid[], $3::text[]) AS k(author_id, client_id)
+                 ON m.author_id = k.author_id AND m.client_id = k.client_id
+              WHERE m.session_id = $1"
         ))
         .bind(session_id)
         .bind(&author_ids)

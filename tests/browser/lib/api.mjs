@@ -61,3 +61,9 @@ export async function transcript(id, base) {
     after = page.next_after;
   }
 }
+
+/** Plans one question (released by hand) and releases it now; returns the question message. */
+export async function releaseQuestion({ host, session, text, base }) {
+  await call(`/sessions/${session.id}/questions`, { method: 'PUT', token: host.token, body: { questions: [{ text }] }, base });
+  return call(`/sessions/${session.id}/questions/release`, { method: 'POST', token: host.token, base });
+}

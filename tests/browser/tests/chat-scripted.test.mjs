@@ -212,6 +212,8 @@ test('pinned messages show on top; likes and replies go out as frames', async ()
     await page.setViewportSize(size);
     for (const colorScheme of ['light', 'dark']) {
       await page.emulateMedia({ colorScheme });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await screenshot(page, colorScheme === 'dark' ? 'chat-pinned-dark' : 'chat-pinned');
       assert.deepEqual(await axeViolations(page), [], `chat with pins at ${size.width}px, ${colorScheme}`);
     }
   }

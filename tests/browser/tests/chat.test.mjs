@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { axeViolations, launch, newContext, screenshot, SIZES } from '../lib/browser.mjs';
-import { hostSession, transcript, unique } from '../lib/api.mjs';
+import { hostSession, releaseQuestion, transcript, unique } from '../lib/api.mjs';
 import { bulkPost, eventually, openChat, pendingCount, post, signedInContext, streamTexts, waitConnected } from '../lib/chat.mjs';
 
 let browser;
@@ -19,7 +19,7 @@ after(async () => {
   await browser?.close();
 });
 
-test('a participant signs up, joins a live chat, posts, and a second person sees it', async () => {
+test('a participant signs up, joins a live chat, answers the released question in one click, and a second person sees it', async () => {
   const { session } = live;
   const alice = await newContext(browser);
   const page = await alice.newPage();
@@ -38,24 +38,36 @@ test('a participant signs up, joins a live chat, posts, and a second person sees
   assert.match(await page.locator('#chat-status').textContent(), /Live/);
   assert.match(await page.locator('#account-nav').textContent(), new RegExp(`@${handle}`));
 
-  // Questions cannot be released yet, so there is no current question and no answer button
-  // (tests/chat-scripted.test.mjs covers "Answer Q<n>" against a scripted socket).
+  // No question released yet: nothing to answer.
   assert.equal(await page.locator('#answer-btn').isVisible(), false);
   assert.match(await page.locator('#cq-text').textContent(), /No question yet/);
 
   const bob = await signedInContext(browser, { displayName: 'Bob Patient' });
   const bobPage = await openChat(bob, session.id);
 
-  const text = `Handover at 7:30 works best with a checklist ${unique('m')}`;
-  await post(page, text);
+  // The host releases Q1: it becomes the current question, with a one-click answer.
+  const question = await releaseQuestion({ ...live, text: 'What makes a handover safe?' });
+  assert.equal(question.question, 1);
+  const answer = page.getByRole('button', { name: 'Answer Q1' });
+  await answer.waitFor();
+  assert.match(await page.locator('#cq-text').textContent(), /Q1.*What makes a handover safe\?/);
+  await page.getByRole('navigation', { name: 'Questions' }).getByRole('link', { name: 'Jump to Q1' }).waitFor();
+  await answer.click();
+  const box = page.locator('#composer-text');
+  assert.equal(await box.inputValue(), 'A1 ');
+  const words = `A checklist, read back ${unique('m')}`;
+  await box.pressSequentially(words);
+  await box.press('Enter');
+  const text = `A1 ${words}`;
   // The composer clears at once; the post is acked (no pending marker left) and rendered
-  // as ours.
-  assert.equal(await page.locator('#composer-text').inputValue(), '');
+  // as ours, linked to the question it answers.
+  assert.equal(await box.inputValue(), '');
   await eventually(async () => (await streamTexts(page)).includes(text), 'the post in the stream');
   await eventually(async () => (await pendingCount(page)) === 0, 'no pending post');
   const mine = page.locator('#stream > li.mine', { hasText: text });
   assert.equal(await mine.count(), 1);
   assert.equal(await page.locator('[data-state="pending"]').count(), 0);
+  assert.equal(await mine.getByRole('link', { name: 'Answers Q1' }).getAttribute('href'), `#m-${question.id}`);
 
   // Bob sees it, once, with Alice's name.
   await eventually(async () => (await streamTexts(bobPage)).filter((t) => t === text).length === 1, 'bob sees the post');

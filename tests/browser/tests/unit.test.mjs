@@ -226,3 +226,27 @@ test('the connection says hello with resume_after, reconnects with backoff, and 
   assert.deepEqual(states.slice(0, 4), ['connecting', 'catching_up', 'live', 'reconnecting']);
   connection.stop();
 });
+
+test('the front end never builds HTML from strings and has no inline script or style (CSP)', async () => {
+  const { readdirSync, readFileSync, statSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const web = new URL('../../../web/', import.meta.url).pathname;
+  const files = [];
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.push(path);
+    }
+  };
+  walk(web);
+  for (const file of files.filter((f) => f.endsWith('.js'))) {
+    const source = readFileSync(file, 'utf8');
+    assert.doesNotMatch(source, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|\.style\.|setAttribute\('style'/, file);
+  }
+  for (const file of files.filter((f) => f.endsWith('.html'))) {
+    const source = readFileSync(file, 'utf8');
+    assert.doesNotMatch(source, /<style|\sstyle=|\son[a-z]+=|<script(?![^>]*\ssrc=)/i, file);
+    assert.doesNotMatch(source, /https?:\/\//, `${file} loads nothing from elsewhere`);
+  }
+});
