@@ -53,7 +53,7 @@ port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()
 url="http://127.0.0.1:$port"
 mkdir -p "$tmp/data"
 "$TWEETCHAT_BIN" --bind "127.0.0.1:$port" --public-url "$url" --data-dir "$tmp/data" \
-  --web-dir "$root/web" --post-rate-per-minute 6000 --shutdown-grace-seconds 3 \
+  --web-dir "$root/web" --post-rate-per-minute 6000 --auth-attempts-per-minute 6000 --shutdown-grace-seconds 3 \
   >"$tmp/data/server.log" 2>&1 &
 server_pid=$!
 

@@ -1,7 +1,9 @@
 // Sign in and sign up. On success, go back where the person came from (`?next=`), or home.
 
 import { ApiError, signIn, signUp } from './api.js';
+import { initDeactivateForm, initPasswordForm, initProfileForm } from './account-settings.js';
 import { initAccountNav } from './nav.js';
+import { TokensSection } from './tokens.js';
 import { safeNext } from './text.js';
 
 const params = new URLSearchParams(location.search);
@@ -85,7 +87,16 @@ if (params.get('mode') === 'signup') document.getElementById('signup-handle').fo
 initAccountNav().then((user) => {
   if (user) {
     const note = document.getElementById('signed-in');
-    note.textContent = `You are signed in as ${user.handle}. Signing in again switches account.`;
+    const signedInAs = (u) => {
+      note.textContent = `You are signed in as ${u.display_name} (${u.handle}). Signing in again switches account.`;
+    };
+    signedInAs(user);
     note.hidden = false;
+    document.getElementById('settings').hidden = false;
+    const tokens = new TokensSection();
+    tokens.load();
+    initProfileForm(user, signedInAs);
+    initPasswordForm();
+    initDeactivateForm();
   }
 });

@@ -61,6 +61,8 @@ export const listSessions = (status) =>
 export const getSession = (id) => api(`/sessions/${encodeURIComponent(id)}`);
 export const startSession = (id) => api(`/sessions/${encodeURIComponent(id)}/start`, { method: 'POST' });
 export const endSession = (id) => api(`/sessions/${encodeURIComponent(id)}/end`, { method: 'POST' });
+export const extendSession = (id, minutes) =>
+  api(`/sessions/${encodeURIComponent(id)}/extend`, { method: 'POST', body: { minutes } });
 export const transcriptPage = (id, after, limit = 200) => {
   const query = new URLSearchParams({ limit: String(limit) });
   if (after) query.set('after', String(after));
@@ -70,3 +72,26 @@ export const transcriptPage = (id, after, limit = 200) => {
 export const createSeries = (series) => api('/series', { method: 'POST', body: series });
 export const scheduleSession = (hashtag, session) =>
   api(`/series/${encodeURIComponent(hashtag.replace(/^#/, ''))}/sessions`, { method: 'POST', body: session });
+
+// Archives, search and series pages (docs/api.md, "Archives" and "Planning").
+const tagPath = (hashtag) => encodeURIComponent(hashtag.replace(/^#/, ''));
+const pageQuery = (params) => {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') query.set(name, String(value));
+  }
+  return query.toString();
+};
+
+export const getSeries = (hashtag) => api(`/series/${tagPath(hashtag)}`);
+export const seriesSessions = (hashtag) => api(`/series/${tagPath(hashtag)}/sessions`);
+export const seriesMembers = (hashtag) => api(`/series/${tagPath(hashtag)}/members`);
+export const listArchives = ({ hashtag, offset = 0, limit = 20 } = {}) =>
+  api(`${hashtag ? `/series/${tagPath(hashtag)}` : ''}/archives?${pageQuery({ offset, limit })}`);
+export const groupedPage = (id, after, limit = 200) =>
+  api(`/sessions/${encodeURIComponent(id)}/transcript/grouped?${pageQuery({ after: after || null, limit })}`);
+export const search = (params) => api(`/search?${pageQuery(params)}`);
+
+export const calendarPath = (hashtag) => `/api/v1/series/${tagPath(hashtag)}/calendar.ics`;
+export const exportPath = (id, format) => `/api/v1/sessions/${encodeURIComponent(id)}/export/${format}`;
+export const getDigest = (id) => api(`/sessions/${encodeURIComponent(id)}/digest`);

@@ -1,18 +1,24 @@
 // The live chat page: wires the socket, the stream state, the views and the composer.
 
-import { ApiError, endSession, getSession, startSession } from './api.js';
+import { ApiError, getSession } from './api.js';
 import { el, replaceChildren } from './dom.js';
 import { accountLink, initAccountNav } from './nav.js';
 import { textNodes } from './render-message.js';
 import { sessionIdFrom } from './text.js';
 import { backoffDelay } from './backoff.js';
+import { moderateMessage, reportMessage, restrict } from './mod-api.js';
 import { Announcer } from './chat/announcer.js';
 import { Composer } from './chat/composer.js';
 import { LiveConnection, liveUrl } from './chat/connection.js';
+import { CONSOLE_FRAMES, ModConsole } from './chat/console.js';
 import { describeError } from './chat/errors.js';
 import { ChatHeader } from './chat/header.js';
+import { HostPanel } from './chat/host-panel.js';
 import { LikeMemory } from './chat/likes.js';
+import { moderateTool, reportTool } from './chat/message-tools.js';
+import { RestrictionNote } from './chat/restriction-note.js';
 import { Outbox, retryAfterSeconds } from './chat/outbox.js';
+import { ProposalsPanel } from './chat/proposals.js';
 import { ChatState, isStreamFrame } from './chat/state.js';
 import { StreamView } from './chat/stream-view.js';
 
@@ -49,7 +55,42 @@ function start(id) {
   const likes = new LikeMemory(storage('localStorage'), `tweetchat:likes:${id}`);
   const connection = new LiveConnection({ url: liveUrl(id), resumeAfter: () => state.lastSeq });
 
+  const modConsole = new ModConsole({ sessionId: id, state, announcer });
+  const proposals = new ProposalsPanel({ sessionId: id, state, announcer, onPromoted: () => hostPanel.planChanged() });
+  const restriction = new RestrictionNote({ announcer });
+  const hostPanel = new HostPanel({
+    sessionId: id,
+    onSession: (session) => {
+      state.session = { ...state.session, ...session };
+      header.show(state.session);
+      configure();
+    },
+  });
+
+  /** Moderators' actions on a message: hide/unhide/pin/unpin it, or mute/ban its author. */
+  function moderate(action, message, { reason, minutes }) {
+    if (action === 'mute' || action === 'ban') {
+      return restrict(state.session.hashtag, message.author.handle, action, { minutes, reason })
+        .then(() => modConsole.loadRestrictions());
+    }
+    return moderateMessage(id, message.id, action, reason);
+  }
+
+  /** The disclosures under a message: Moderate for moderators, Report for participants. */
+  function messageTools(message) {
+    if (message.kind === 'notice') return null;
+    if (state.canModerate) {
+      return moderateTool(message, { pinned: state.pinned.includes(message.id), mine: state.isMine(message), onModerate: moderate });
+    }
+    if (state.canPost && !state.isMine(message) && !message.hidden) {
+      return reportTool(message, (m, reason) => reportMessage(id, m.id, reason));
+    }
+    return null;
+  }
+
   let caughtUpOnce = false;
+  /** The role changed to or from moderating: replay the history once caught up. */
+  let replayForRole = false;
   let resyncing = false;
   let generation = 0;
   let wasLive = false;
@@ -61,6 +102,7 @@ function start(id) {
   const view = new StreamView({
     state,
     likes,
+    tools: messageTools,
     onLike: (message, liked, button) => {
       if (!connection.send({ type: liked ? 'like' : 'unlike', message_id: message.id })) {
         composer.showError('Not connected right now; try again in a moment.');
@@ -153,10 +195,9 @@ function start(id) {
       limit: state.limits.max_text_chars,
       status,
     });
-    const bar = document.getElementById('host-bar');
-    bar.hidden = !state.isHost;
-    document.getElementById('host-start').hidden = !['scheduled', 'lobby'].includes(status);
-    document.getElementById('host-end').hidden = status !== 'live';
+    hostPanel.configure({ isHost: state.isHost, session: state.session });
+    restriction.slowMode(state.slowModeSeconds, state.isHost);
+    proposals.configure();
   }
 
   function applyStream(frame) {
@@ -175,9 +216,13 @@ function start(id) {
         } else {
           initialBatch.push(effect.message);
         }
-        if (effect.question) showQuestion();
+        if (effect.question) {
+          showQuestion();
+          if (caughtUpOnce) hostPanel.questionReleased(effect.message.question);
+        }
         break;
       case 'hidden':
+        // Participants lose the message from their page; moderators see it marked.
         view.update(effect.id);
         view.refreshPinned();
         break;
@@ -188,6 +233,7 @@ function start(id) {
         view.refreshPinned();
         break;
       case 'pins':
+        view.update(effect.id);
         view.refreshPinned();
         break;
       case 'liked':
@@ -203,14 +249,31 @@ function start(id) {
     }
   }
 
+  /** Drops the local stream and replays it from the start on this connection. */
+  function replayFromStart() {
+    state.reset();
+    view.clear();
+    caughtUpOnce = false;
+    initialBatch = [];
+    connection.send({ type: 'resume', after: 0 });
+  }
+
   function onCaughtUp() {
     resyncing = false;
+    if (replayForRole) {
+      // Hidden messages reach moderators only with their content; what we hold was sent to
+      // the old role, so the history is fetched again for the new one.
+      replayForRole = false;
+      replayFromStart();
+      return;
+    }
     if (!caughtUpOnce) {
       caughtUpOnce = true;
       const batch = initialBatch;
       initialBatch = [];
       view.show(batch);
       view.refreshPinned();
+      modConsole.refresh();
       const target = location.hash.startsWith('#m-') ? document.getElementById(location.hash.slice(1)) : null;
       if (target) {
         target.scrollIntoView({ block: 'center' });
@@ -223,6 +286,9 @@ function start(id) {
   }
 
   function onError(frame) {
+    // A host may turn slow mode on or change it mid-chat; no frame says so, this error does.
+    const every = frame.code === 'slow_mode' ? /one post every (\d+) s/.exec(frame.message ?? '') : null;
+    if (every) restriction.slowMode(Number(every[1]), false);
     const text = describeError(frame.code, frame.message, { limit: state.limits.max_text_chars, post: Boolean(frame.client_id) });
     if (frame.client_id) {
       const item = outbox.fail(frame.client_id, frame.code, frame.message);
@@ -240,16 +306,14 @@ function start(id) {
     const now = Date.now();
     reloads = reloads.filter((t) => now - t < 60000);
     reloads.push(now);
-    state.reset();
-    view.clear();
-    caughtUpOnce = false;
-    initialBatch = [];
     if (reloads.length > 3) {
+      state.reset();
+      view.clear();
       fatal('The chat history cannot be loaded right now. Reload the page in a minute, or read the transcript.');
       connection.stop();
       return;
     }
-    connection.send({ type: 'resume', after: 0 });
+    replayFromStart();
   }
 
   connection.addEventListener('frame', ({ detail: { frame } }) => {
@@ -257,17 +321,30 @@ function start(id) {
       applyStream(frame);
       return;
     }
+    if (CONSOLE_FRAMES.has(frame.type)) {
+      modConsole.frame(frame);
+      return;
+    }
     switch (frame.type) {
-      case 'welcome':
+      case 'welcome': {
         generation += 1;
+        const couldModerate = state.canModerate;
+        const roleBefore = state.role;
         state.welcome(frame);
         header.show(state.session);
         configure();
+        modConsole.activate(state.canModerate);
+        modConsole.load();
+        proposals.load();
+        // A new role (the owner appointed or removed us) changes what each message offers.
+        if (roleBefore !== state.role) view.rerenderAll();
+        if (caughtUpOnce && couldModerate !== state.canModerate) replayForRole = true;
         showQuestion();
         document.getElementById('viewer-signin').replaceWith(
           Object.assign(accountLink('signin', 'Sign in or create an account'), { id: 'viewer-signin' }),
         );
         break;
+      }
       case 'caught_up':
         onCaughtUp();
         break;
@@ -287,6 +364,24 @@ function start(id) {
       }
       case 'error':
         onError(frame);
+        break;
+      case 'post_held': {
+        const item = outbox.held(frame);
+        if (item) view.showPending(item);
+        break;
+      }
+      case 'post_rejected': {
+        const item = outbox.rejected(frame);
+        if (!item) break;
+        view.showPending(item);
+        announcer.say('A moderator did not approve your message.');
+        break;
+      }
+      case 'restricted':
+        restriction.restricted(frame);
+        break;
+      case 'proposal':
+        proposals.frame(frame.proposal);
         break;
       case 'presence':
         header.presenceCounts(frame.participants, frame.viewers);
@@ -312,26 +407,10 @@ function start(id) {
       announcer.say('Connection lost. Reconnecting.');
     } else if (detail.state === 'closed' && detail.reason && detail.reason !== 'stopped') {
       fatal(detail.reason);
+      if (detail.signIn) fatalBox.append(' ', accountLink('signin', 'Sign in again'));
+      // This connection will not come back, so nothing could be sent: the page stays readable.
+      document.getElementById('composer').hidden = true;
     }
-  });
-
-  // Host controls.
-  const hostError = document.getElementById('host-error');
-  async function hostAction(action) {
-    hostError.textContent = '';
-    try {
-      const session = await action(id);
-      state.session = { ...state.session, ...session };
-      header.show(state.session);
-      configure();
-    } catch (e) {
-      hostError.textContent = e instanceof ApiError ? e.message : 'That did not work. Try again.';
-    }
-  }
-  document.getElementById('host-start').addEventListener('click', () => hostAction(startSession));
-  document.getElementById('host-end').addEventListener('click', () => {
-    // eslint-disable-next-line no-alert
-    if (confirm('End this chat for everyone? Posting closes and the transcript stays readable.')) hostAction(endSession);
   });
 
   // Show what we know before the socket is up, and catch a wrong link early.

@@ -26,7 +26,9 @@ export function hiddenBody() {
 /**
  * options: {
  *   mine: bool, lookup(id) → message|null, permalink(id) → href,
- *   actions: null | {liked: bool, onLike(message, liked), onReply(message)}
+ *   actions: null | {liked: bool, onLike(message, liked), onReply(message)},
+ *   moderator: bool (a hidden message is shown, marked, instead of a placeholder),
+ *   tools(message) → nodes added after the actions (report, moderate), or null
  * }
  */
 export function renderMessage(message, options = {}) {
@@ -45,15 +47,20 @@ export function fillMessage(li, message, options = {}) {
     permalink = (id) => `#m-${id}`,
     actions = null,
     questionId = () => null,
+    moderator = false,
+    tools = null,
   } = options;
   li.replaceChildren();
-  if (message.hidden || typeof message.text !== 'string') {
+  const marked = Boolean(message.hidden) && moderator && typeof message.text === 'string';
+  if (!marked && (message.hidden || typeof message.text !== 'string')) {
     li.classList.add('is-hidden');
     li.append(hiddenBody());
     return li;
   }
-  li.classList.remove('is-hidden');
+  li.classList.toggle('is-hidden', marked);
   const head = el('p', { class: 'msg-head' });
+  if (marked) head.append(el('span', { class: 'badge hidden-badge' }, 'Hidden'), ' ');
+  if (message.pinned && moderator) head.append(el('span', { class: 'badge pinned-badge' }, 'Pinned'), ' ');
   if (message.kind === 'question') {
     head.append(el('span', { class: 'badge live' }, `Q${message.question}`), ' ');
   }
@@ -67,6 +74,7 @@ export function fillMessage(li, message, options = {}) {
     head.append(el('span', { class: 'msg-author' }, 'tweetchat'));
   }
   if (mine) head.append(' ', el('span', { class: 'visually-hidden' }, '(you)'));
+  if (message.credit) head.append(' ', el('span', { class: 'msg-credit' }, `asked by ${message.credit}`));
   head.append(
     ' ',
     el(
@@ -105,6 +113,8 @@ export function fillMessage(li, message, options = {}) {
   } else if ((message.likes ?? 0) > 0) {
     facts.append(likes);
   }
+  const extra = tools?.(message);
+  if (extra) facts.append(extra);
   if (facts.childNodes.length) li.append(facts);
   return li;
 }

@@ -24,6 +24,11 @@ export function transcriptHref(id) {
   return `/transcript.html?session=${encodeURIComponent(id)}`;
 }
 
+/** The series page of a hashtag ("#WeNurses" → /series.html?tag=WeNurses). */
+export function seriesHref(hashtag) {
+  return `/series.html?tag=${encodeURIComponent(hashtag.replace(/^#/, ''))}`;
+}
+
 export function sessionCard(session) {
   const live = session.status === 'live';
   const action = live ? `Join ${session.hashtag} live chat` : `Open ${session.hashtag} chat page`;
@@ -41,6 +46,8 @@ export function sessionCard(session) {
       ' to ',
       el('time', { datetime: session.ends_at }, formatTime(session.ends_at)),
     ),
-    el('a', { class: live ? 'button' : 'button secondary', href: chatHref(session.id) }, action),
+    el('p', { class: 'actions' },
+      el('a', { class: live ? 'button' : 'button secondary', href: chatHref(session.id) }, action),
+      el('a', { href: seriesHref(session.hashtag) }, `About ${session.hashtag}`)),
   );
 }

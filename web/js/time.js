@@ -37,3 +37,17 @@ export function localTimeZone() {
     return 'UTC';
   }
 }
+
+/**
+ * A session's start on its series' own clock ("Thu 3 Dec, 20:00 GMT"); Intl knows the zone by
+ * name, and if it does not, the server's wall-clock `local_starts_at` is shown as it is.
+ */
+export function formatInZone(iso, timeZone, localStartsAt) {
+  try {
+    return new Intl.DateTimeFormat(undefined, {
+      weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'short', timeZone,
+    }).format(new Date(iso));
+  } catch {
+    return localStartsAt ?? iso;
+  }
+}

@@ -16,6 +16,8 @@ pub enum Command {
     /// Set up a live session, connect participants, post at a fixed rate and report delivery,
     /// latency and (optionally) server memory.
     Run(RunArgs),
+    /// Fill a database with archived chats (once), then time transcript reads and searches.
+    Archive(crate::archive::ArchiveArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -174,7 +176,7 @@ mod tests {
     fn args() -> RunArgs {
         let cli = Cli::try_parse_from(["tweetchat-bench", "run", "--participants", "5", "--posters", "2"])
             .expect("valid args");
-        let Command::Run(args) = cli.command;
+        let Command::Run(args) = cli.command else { panic!("the run subcommand was parsed") };
         args
     }
 
@@ -201,7 +203,7 @@ mod tests {
             "1,2",
         ])
         .expect("valid args");
-        let Command::Run(args) = cli.command;
+        let Command::Run(args) = cli.command else { panic!("the run subcommand was parsed") };
         assert_eq!(args.instances.len(), 2);
         assert_eq!(args.server_pid, vec![1, 2]);
     }

@@ -148,6 +148,8 @@ async fn serve_ws(stream: TcpStream, hub: Arc<Hub>) {
         },
         role: if token.is_some() { "participant" } else { "viewer" }.into(),
         you: None,
+        pinned: Vec::new(),
+        slow_mode_seconds: 0,
         current_question: None,
         last_seq,
         limits: Limits { max_text_chars: 280, max_frame_bytes: 4096, posts_per_minute: 6000 },
@@ -204,6 +206,9 @@ async fn serve_ws(stream: TcpStream, hub: Arc<Hub>) {
                 hashtags: Vec::new(),
                 mentions: Vec::new(),
                 likes: 0,
+                hidden: false,
+                pinned: false,
+                credit: None,
             };
             let _ = hub.tx.send((*seq, to_json(&ServerFrame::Message { seq: *seq, message })));
             *seq

@@ -15,6 +15,7 @@
 //! - [`seq`]: per-participant stream accounting (duplicates, out of order, gaps, lost).
 //! - [`stats`]: per-participant HdrHistograms and merging them.
 //! - [`system`]: RLIMIT_NOFILE and the server's /proc status.
+//! - [`archive`]: the archive benchmark (`archive` subcommand): generator and timed reads.
 //! - [`run`]: the phases of a run. [`report`]: aggregation and printing.
 //!
 //! # Running
@@ -36,6 +37,7 @@
 // This is a command-line tool whose output *is* its product: the report goes to stdout.
 #![allow(clippy::print_stdout)]
 
+mod archive;
 mod cli;
 #[cfg(test)]
 mod fake_server;
@@ -52,7 +54,10 @@ use clap::Parser as _;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli::Cli { command: cli::Command::Run(args) } = cli::Cli::parse();
+    let args = match cli::Cli::parse().command {
+        cli::Command::Run(args) => args,
+        cli::Command::Archive(args) => return archive_main(&args),
+    };
     let plan = match args.plan() {
         Ok(p) => p,
         Err(e) => {
@@ -110,4 +115,21 @@ fn main() -> ExitCode {
         return ExitCode::from(3);
     }
     ExitCode::SUCCESS
+}
+
+fn archive_main(args: &archive::ArchiveArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: starting the tokio runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(archive::run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
 }

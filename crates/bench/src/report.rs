@@ -456,7 +456,7 @@ mod tests {
             "2",
         ])
         .expect("args");
-        let Command::Run(args) = cli.command;
+        let Command::Run(args) = cli.command else { panic!("the run subcommand was parsed") };
         args.plan().expect("plan")
     }
 

@@ -248,7 +248,9 @@ mod tests {
             "--drain-timeout-seconds",
             "5",
         ];
-        let Command::Run(args) = Cli::try_parse_from(argv).expect("valid args").command;
+        let Command::Run(args) = Cli::try_parse_from(argv).expect("valid args").command else {
+            panic!("the run subcommand was parsed")
+        };
         args.plan().expect("valid plan")
     }
 

@@ -8,21 +8,28 @@
 //! - [`labels`]: answer-label parsing and hashtag / mention extraction from message text.
 //! - [`recurrence`]: recurring series (weekly, fortnightly, monthly on the nth weekday) in a
 //!   home time zone, so 20:00 London stays 20:00 London across daylight-saving changes.
+//! - [`audience`]: when a series takes questions from its audience.
 //! - [`calendar`]: iCalendar text for calendar subscriptions.
+//! - [`moderation`]: which posts are held for approval (policies, links, blocked terms), and
+//!   the bounds of mutes and reasons.
+//! - [`archive`]: word-cloud terms, links, transcripts grouped by question, frozen figures.
 //! - [`role`]: who a person is in a session and what that lets them do.
 //!
 //! Every other crate depends on this one; this one depends on nothing of ours.
 
+pub mod archive;
+pub mod audience;
 pub mod calendar;
 pub mod labels;
 pub mod lifecycle;
+pub mod moderation;
 pub mod recurrence;
 pub mod role;
 pub mod values;
 
 pub use labels::{answer_label, extract_hashtags, extract_mentions, question_label};
 pub use lifecycle::{SessionAction, SessionStatus, Timetable};
-pub use role::Role;
+pub use role::{Role, Scopes};
 pub use values::{ClientMsgId, DEFAULT_MAX_TEXT_CHARS, Handle, Hashtag, MessageText, Title};
 
 /// Why a value or a transition was refused. `field` names the input at fault so the edge can

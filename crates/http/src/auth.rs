@@ -15,8 +15,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use base64::Engine;
 use chrono::Utc;
+use tweetchat_domain::{Role, Scopes};
 use tweetchat_storage::StorageError;
-use tweetchat_storage::users::{User, secret_digest};
+use tweetchat_storage::users::{Grant, TokenKind, User, secret_digest};
 
 pub const SESSION_COOKIE: &str = "tweetchat_session";
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -121,17 +122,45 @@ pub fn origin_allowed(headers: &HeaderMap, config: &EdgeConfig) -> bool {
 pub struct SignedIn {
     pub user: User,
     pub credential: Credential,
+    /// A login, or a personal API token.
+    pub kind: TokenKind,
+    /// What the credential allows; a login allows everything its person may do.
+    pub scopes: Scopes,
+}
+
+impl SignedIn {
+    /// The caller's role in a series, as far as the credential's scopes allow.
+    pub async fn role_in(&self, state: &AppState, series_id: uuid::Uuid) -> Result<Role, ApiError> {
+        Ok(self.scopes.cap(state.db.role_in_series(series_id, self.user.id).await?))
+    }
+
+    /// Account management (tokens, password) needs a login, not an API token.
+    pub fn require_login(&self) -> Result<(), ApiError> {
+        match self.kind {
+            TokenKind::Login => Ok(()),
+            TokenKind::Api => Err(ApiError::Forbidden("sign in with your password for this; API tokens cannot")),
+        }
+    }
+
+    /// Posting, replying and reporting need the `post` scope.
+    pub fn require_post_scope(&self) -> Result<(), ApiError> {
+        if self.scopes.post { Ok(()) } else { Err(ApiError::Forbidden("this token lacks the post scope")) }
+    }
 }
 
 /// The caller if signed in, else `None`; an invalid credential is treated as none.
 pub struct MaybeSignedIn(pub Option<User>);
 
-async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<(User, Credential)>, ApiError> {
+/// The caller and the credential they used, if any: for the websocket upgrade, which hands
+/// both to the hub.
+pub struct MaybeGrant(pub Option<(Grant, Credential)>);
+
+async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<(Grant, Credential)>, ApiError> {
     let Some(credential) = credential(&parts.headers) else {
         return Ok(None);
     };
     match state.db.user_by_token(&secret_digest(credential.secret()), Utc::now()).await {
-        Ok(user) => Ok(Some((user, credential))),
+        Ok(grant) => Ok(Some((grant, credential))),
         Err(StorageError::NotFound) => Ok(None),
         Err(e) => Err(e.into()),
     }
@@ -141,7 +170,7 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (user, credential) = resolve(parts, state).await?.ok_or(ApiError::Unauthenticated)?;
+        let (grant, credential) = resolve(parts, state).await?.ok_or(ApiError::Unauthenticated)?;
         let changes_state = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if matches!(credential, Credential::Cookie(_))
             && changes_state
@@ -149,7 +178,7 @@ impl FromRequestParts<AppState> for SignedIn {
         {
             return Err(ApiError::Forbidden("cross-site request refused (Origin not allowed)"));
         }
-        Ok(SignedIn { user, credential })
+        Ok(SignedIn { user: grant.user, credential, kind: grant.kind, scopes: grant.scopes })
     }
 }
 
@@ -157,7 +186,15 @@ impl FromRequestParts<AppState> for MaybeSignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(MaybeSignedIn(resolve(parts, state).await?.map(|(user, _)| user)))
+        Ok(MaybeSignedIn(resolve(parts, state).await?.map(|(grant, _)| grant.user)))
+    }
+}
+
+impl FromRequestParts<AppState> for MaybeGrant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(MaybeGrant(resolve(parts, state).await?))
     }
 }
 

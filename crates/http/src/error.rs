@@ -15,6 +15,9 @@ pub enum ApiError {
     Invalid(String),
     #[error("sign in first")]
     Unauthenticated,
+    /// Sign-in with a wrong handle or password (one message for both: no handle probing).
+    #[error("handle or password is wrong")]
+    WrongCredentials,
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("{0} not found")]
@@ -38,7 +41,7 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable, for programs: `invalid`, `unauthenticated`, `forbidden`, `not_found`, `conflict`,
+    /// Stable, for programs: `invalid`, `unauthenticated`, `wrong_credentials`, `forbidden`, `not_found`, `conflict`,
     /// `rate_limited`, `unavailable`, `internal`.
     pub code: &'static str,
     /// For people.
@@ -50,6 +53,7 @@ impl ApiError {
         match self {
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiError::WrongCredentials => (StatusCode::UNAUTHORIZED, "wrong_credentials"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
@@ -94,6 +98,10 @@ fn conflict_message(constraint: &str) -> String {
     match constraint {
         "users_handle_key_unique" => "handle: already taken (handles are unique ignoring case)".into(),
         "series_hashtag_unique" => "hashtag: already belongs to a series (hashtags are unique ignoring case)".into(),
+        "proposal_votes_once" => "vote: you have already voted for this proposal".into(),
+        "proposal_votes_none" => "vote: you have not voted for this proposal".into(),
+        "sessions_no_overlap" => "starts_at: the session would overlap another session of this series".into(),
+        "archive_session_elsewhere" => "session: this archive's session already exists here in another series".into(),
         other => format!("conflicts with existing data ({other})"),
     }
 }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod openapi;
 mod router;
 mod state;
+mod unread_body;
 
 pub use error::ApiError;
 pub use router::router;

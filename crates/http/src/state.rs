@@ -1,6 +1,9 @@
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::registry::Registry;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tweetchat_hub::Hub;
@@ -16,6 +19,8 @@ pub struct EdgeConfig {
     pub allowed_origins: Vec<String>,
     /// The folder with the web front end's files.
     pub web_dir: PathBuf,
+    /// Sign-in and sign-up attempts per minute per address (and sign-ins per handle).
+    pub auth_attempts_per_minute: u32,
 }
 
 impl EdgeConfig {
@@ -34,6 +39,10 @@ pub struct AppState {
     pub requests: Family<RequestLabels, Counter>,
     /// Told whenever sessions or plans change here, so the scheduler looks again at once.
     pub schedule_changed: Arc<tokio::sync::Notify>,
+    /// Sign-in and sign-up attempts by client address.
+    pub auth_by_address: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Sign-in attempts by handle: guessing one person's password from many addresses.
+    pub auth_by_handle: Arc<DefaultKeyedRateLimiter<String>>,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, prometheus_client::encoding::EncodeLabelSet)]
@@ -47,10 +56,14 @@ impl AppState {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register("tweetchat_http_requests", "HTTP requests answered, by method and status", requests.clone());
-        hub.metrics().register(&mut registry);
+        hub.metrics().register(&mut registry, db.instance_id());
+        let per_minute = NonZeroU32::new(config.auth_attempts_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::per_minute(per_minute);
         AppState {
             db,
             hub,
+            auth_by_address: Arc::new(RateLimiter::keyed(quota)),
+            auth_by_handle: Arc::new(RateLimiter::keyed(quota)),
             config: Arc::new(config),
             metrics: Arc::new(registry),
             requests,

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::mpsc;
 use tweetchat_protocol::{ErrorCode, ServerFrame};
 use tweetchat_storage::StorageError;
+use tweetchat_storage::moderation::RestrictionKind;
 use tweetchat_storage::stream::{NewPost, PostOutcome, StreamEntry};
 
 /// A post waiting to be committed, and where its answer goes.
@@ -31,7 +32,8 @@ pub(crate) async fn run(room: Arc<RoomCore>, mut queue: mpsc::Receiver<PostReque
 async fn commit(room: &RoomCore, batch: &mut Vec<PostRequest>) {
     let posts: Vec<NewPost> = batch.iter().map(|r| r.post.clone()).collect();
     let metrics = room.hub_metrics();
-    match room.db().commit_posts(room.session_id, &posts, Utc::now()).await {
+    let now = tweetchat_storage::stream::stored_instant(Utc::now());
+    match room.db().commit_posts(room.session_id, &posts, now).await {
         Ok(result) => {
             let items: Vec<StreamItem> =
                 result.committed().map(|m| render::stream_item(&StreamEntry::Message(m.clone()))).collect();
@@ -40,6 +42,21 @@ async fn commit(room: &RoomCore, batch: &mut Vec<PostRequest>) {
             // Broadcast first: the poster sees its message in the stream no later than its ack.
             room.publish(result.prev_last_seq, items).await;
             for (request, outcome) in batch.drain(..).zip(result.outcomes) {
+                if let PostOutcome::Held(held) = &outcome
+                    && held.created_at == now
+                {
+                    // Newly held (a retry of a pending post is not news to the moderators).
+                    room.tell_moderators(&ServerFrame::HeldForReview { held: render::held_view(held) });
+                    // Moderators connected to other instances hear of it too; not awaited, so
+                    // the author's answer does not wait for it.
+                    let control = crate::control::Control::Held { session: room.session_id, held: held.id };
+                    let db = room.db().clone();
+                    tokio::spawn(async move {
+                        if let Err(error) = db.notify_control(&control.encode()).await {
+                            tracing::warn!(%error, "could not tell the other instances of a held post");
+                        }
+                    });
+                }
                 let frame = answer(&request.post.client_id, outcome);
                 reply(request, frame);
             }
@@ -74,6 +91,25 @@ fn answer(client_id: &str, outcome: PostOutcome) -> ServerFrame {
         PostOutcome::SessionNotLive(status) => ServerFrame::Error {
             code: ErrorCode::SessionNotLive,
             message: format!("the session is {status}: posts are accepted only while it is live"),
+            client_id: Some(client_id),
+            retryable: false,
+        },
+        PostOutcome::Held(held) => {
+            ServerFrame::PostHeld { client_id, held_id: held.id, held_because: held.held_because }
+        }
+        PostOutcome::Rejected(held) => ServerFrame::PostRejected { client_id, held_id: held.id, reason: held.reason },
+        PostOutcome::Restricted { kind: RestrictionKind::Ban, .. } => ServerFrame::Error {
+            code: ErrorCode::Banned,
+            message: "you are banned from this chat series".into(),
+            client_id: Some(client_id),
+            retryable: false,
+        },
+        PostOutcome::Restricted { kind: RestrictionKind::Mute, until } => ServerFrame::Error {
+            code: ErrorCode::Muted,
+            message: match until {
+                Some(until) => format!("a moderator muted you until {}", until.format("%H:%M UTC")),
+                None => "a moderator muted you".into(),
+            },
             client_id: Some(client_id),
             retryable: false,
         },

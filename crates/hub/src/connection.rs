@@ -12,10 +12,10 @@
 //! client gets every entry exactly once, in order, however slow it is, and a slow client costs
 //! the others nothing: the broadcast never waits for anyone.
 
-use crate::Hub;
 use crate::committer::PostRequest;
-use crate::render::{self, StreamItem};
+use crate::render::{self, Audience, StreamItem};
 use crate::room::{Room, Subscription};
+use crate::{Control, Hub, Registration};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 use chrono::Utc;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
@@ -23,7 +23,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc};
-use tweetchat_domain::{ClientMsgId, DomainError, MessageText, Role, answer_label, extract_hashtags, extract_mentions};
+use tweetchat_domain::{
+    ClientMsgId, DomainError, MessageText, Role, Scopes, answer_label, extract_hashtags, extract_mentions,
+};
 use tweetchat_protocol::{
     AuthorView, ClientFrame, ErrorCode, Limits, SUPPORTED_VERSIONS, ServerFrame, SessionView, Welcome, close,
 };
@@ -44,9 +46,20 @@ impl<T> Socket for T where
 
 /// Who is connecting, as far as the HTTP edge could tell at the upgrade (a browser's cookie).
 /// A token in `hello` takes precedence.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Caller {
     pub user: Option<User>,
+    /// Digest of the secret that identified `user`, so signing out that login closes this
+    /// connection.
+    pub credential: Option<Vec<u8>>,
+    /// What that credential allows (an API token may be read-only).
+    pub scopes: Scopes,
+}
+
+impl Default for Caller {
+    fn default() -> Self {
+        Caller { user: None, credential: None, scopes: Scopes::ALL }
+    }
 }
 
 /// Stream frames written per flush at most; more wait for the next round.
@@ -86,12 +99,24 @@ struct Connection<S> {
     unflushed: u64,
     /// The last `seq` known to have left in a completed flush: the safe resume position.
     last_flushed: i64,
+    credential: Option<Vec<u8>>,
+    scopes: Scopes,
+    control_tx: mpsc::Sender<Control>,
+    control: mpsc::Receiver<Control>,
+    /// Frames for moderators (hold queue, reports, back channel); `None` for everyone else.
+    moderator_feed: Option<broadcast::Receiver<Utf8Bytes>>,
+    /// In the hub's registry while signed in; leaves it when the connection ends.
+    _registration: Option<Registration>,
 }
+
+/// Control frames queued per connection; a connection this far behind is stuck anyway.
+const CONTROL_QUEUE: usize = 32;
 
 pub(crate) async fn run<S: Socket>(hub: Hub, socket: S, session_id: Uuid, caller: Caller) {
     hub.metrics().connections_open.inc();
     hub.metrics().connections_total.inc();
     let (replies_tx, replies) = mpsc::channel(hub.config().max_inflight_per_connection + 16);
+    let (control_tx, control) = mpsc::channel(CONTROL_QUEUE);
     let mut conn = Connection {
         hub: hub.clone(),
         socket,
@@ -106,6 +131,12 @@ pub(crate) async fn run<S: Socket>(hub: Hub, socket: S, session_id: Uuid, caller
         last_heard: Instant::now(),
         unflushed: 0,
         last_flushed: 0,
+        credential: caller.credential,
+        scopes: caller.scopes,
+        control_tx,
+        control,
+        moderator_feed: None,
+        _registration: None,
     };
     let end = match conn.handshake().await {
         Ok((room, sub)) => {
@@ -143,8 +174,13 @@ impl<S: Socket> Connection<S> {
             return Err(End::Close(close::UNSUPPORTED_VERSION, "unsupported protocol version".into()));
         };
         if let Some(token) = token {
-            match self.hub.db().user_by_token(&secret_digest(&token), Utc::now()).await {
-                Ok(user) => self.user = Some(user),
+            let digest = secret_digest(&token);
+            match self.hub.db().user_by_token(&digest, Utc::now()).await {
+                Ok(grant) => {
+                    self.user = Some(grant.user);
+                    self.credential = Some(digest);
+                    self.scopes = grant.scopes;
+                }
                 Err(StorageError::NotFound) => {
                     self.send(&ServerFrame::error(
                         ErrorCode::Unauthenticated,
@@ -164,7 +200,9 @@ impl<S: Socket> Connection<S> {
             Err(error) => return Err(internal(error)),
         };
         self.role = match &self.user {
-            Some(user) => self.hub.db().role_in_series(session.series_id, user.id).await.map_err(internal)?,
+            Some(user) => {
+                self.scopes.cap(self.hub.db().role_in_series(session.series_id, user.id).await.map_err(internal)?)
+            }
             None if session.allow_viewers => Role::Viewer,
             None => {
                 self.send(&ServerFrame::error(ErrorCode::Forbidden, "this chat is for signed-in participants only"))
@@ -172,9 +210,24 @@ impl<S: Socket> Connection<S> {
                 return Err(End::Close(close::FORBIDDEN, "sign in to join".into()));
             }
         };
+        if let Some(user) = &self.user
+            && !self.role.can_moderate()
+            && self.hub.db().is_banned(session.series_id, user.id, Utc::now()).await.map_err(internal)?
+        {
+            self.send(&ServerFrame::error(ErrorCode::Banned, "you are banned from this chat series")).await?;
+            return Err(End::Close(close::FORBIDDEN, "banned".into()));
+        }
         let room = self.hub.room(self.session_id).await.map_err(internal)?;
+        if let Some(user) = &self.user {
+            self._registration =
+                Some(self.hub.register(user.id, &room, self.credential.clone(), self.control_tx.clone()));
+        }
+        if self.role.can_moderate() {
+            self.moderator_feed = Some(room.subscribe_moderators());
+        }
         let sub = room.subscribe(self.user.as_ref().map(|u| u.id));
         let current_question = self.hub.db().current_question(self.session_id).await.map_err(internal)?;
+        let pinned = self.hub.db().pinned_messages(self.session_id).await.map_err(internal)?;
         let welcome = Welcome {
             protocol: version,
             session: SessionView {
@@ -194,6 +247,8 @@ impl<S: Socket> Connection<S> {
             }),
             current_question: current_question.as_ref().and_then(render::question_view),
             last_seq: sub.last_seq,
+            pinned: pinned.iter().map(render::message_view).collect(),
+            slow_mode_seconds: room.slow_mode_seconds(),
             limits: Limits {
                 max_text_chars: config.max_text_chars,
                 max_frame_bytes: config.max_frame_bytes,
@@ -215,6 +270,19 @@ impl<S: Socket> Connection<S> {
 
     /// Replays everything after `after` up to `upto`, then says `caught_up`.
     async fn resume(&mut self, room: &Room, after: i64, upto: i64) -> Result<(), End> {
+        let mut upto = upto;
+        if after > upto {
+            // A client coming from another instance may have seen entries this room has not
+            // shown yet (their notice is on its way): if the database has them, catch the room
+            // up first instead of telling the client to throw its stream away.
+            let positions = self.hub.db().stream_positions(&[self.session_id]).await.map_err(internal)?;
+            if let Some(&(_, stored)) = positions.first()
+                && after <= stored
+            {
+                room.publish(stored, Vec::new()).await;
+                upto = room.last_seq();
+            }
+        }
         if after < 0 || after > upto {
             self.send(&ServerFrame::Reload {
                 reason: format!("position {after} is not in this session's stream (it ends at {upto})"),
@@ -244,6 +312,8 @@ impl<S: Socket> Connection<S> {
                     Err(broadcast::error::RecvError::Lagged(_)) => self.note_lag(),
                     Err(broadcast::error::RecvError::Closed) => return End::Close(close::GOING_AWAY, "the session's room closed".into()),
                 },
+                Some(control) = self.control.recv() => self.obey(control).await,
+                update = next_moderator_frame(&mut self.moderator_feed) => self.moderator_update(update).await,
                 inbound = self.socket.next() => match self.classify(inbound) {
                     Ok(Inbound::Frame(frame)) => self.handle(room, frame).await,
                     Ok(Inbound::Bad(code, message)) => self.bad_frame(code, message).await,
@@ -254,6 +324,35 @@ impl<S: Socket> Connection<S> {
             };
             if let Err(end) = step {
                 return end;
+            }
+        }
+    }
+
+    async fn obey(&mut self, control: Control) -> Result<(), End> {
+        match control {
+            Control::Frame(frame) => self.send(&frame).await,
+            Control::Close(farewell, code, reason) => {
+                if let Some(frame) = farewell {
+                    self.send(&frame).await?;
+                }
+                Err(End::Close(code, reason))
+            }
+        }
+    }
+
+    async fn moderator_update(&mut self, update: Result<Utf8Bytes, broadcast::error::RecvError>) -> Result<(), End> {
+        match update {
+            Ok(json) => {
+                self.feed(json).await?;
+                self.flush().await
+            }
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                let reason = format!("{missed} moderator updates were dropped while this connection was behind");
+                self.send(&ServerFrame::ModerationResync { reason }).await
+            }
+            Err(broadcast::error::RecvError::Closed) => {
+                self.moderator_feed = None;
+                Ok(())
             }
         }
     }
@@ -314,6 +413,18 @@ impl<S: Socket> Connection<S> {
         if self.inflight.load(Ordering::Acquire) >= config.max_inflight_per_connection {
             return Err(with_id(ErrorCode::Busy, "too many posts are waiting for their ack; wait for them".into()));
         }
+        if !self.role.can_host()
+            && let Err(wait) = room.take_slow_mode_turn(user.id)
+        {
+            return Err(with_id(
+                ErrorCode::SlowMode,
+                format!(
+                    "slow mode: one post every {} s; try again in {:.0} s",
+                    room.slow_mode_seconds(),
+                    wait.as_secs_f32().ceil()
+                ),
+            ));
+        }
         if let Err(not_until) = self.hub.limiter().check_key(&user.id) {
             let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
             return Err(with_id(
@@ -332,6 +443,7 @@ impl<S: Socket> Connection<S> {
             text: text.into_string(),
             reply_to,
             quote_of,
+            exempt: self.role.can_moderate(),
         };
         self.inflight.fetch_add(1, Ordering::AcqRel);
         let request = PostRequest { post, reply: self.replies_tx.clone(), inflight: self.inflight.clone() };
@@ -399,9 +511,23 @@ impl<S: Socket> Connection<S> {
         if item.seq > self.last_sent + 1 {
             self.catch_up(room, item.seq - 1).await?;
         }
+        let item = self.visible(room, item);
         self.feed(item.json).await?;
         self.last_sent = item.seq;
         Ok(())
+    }
+
+    /// The frame as this connection may see it: the content of a message hidden since the
+    /// frame was rendered is replaced by the hidden stub, except for moderators.
+    fn visible(&self, room: &Room, item: StreamItem) -> StreamItem {
+        match item.message_id {
+            Some(id) if !self.role.can_moderate() && room.is_hidden(id) => render::hidden_stub(item.seq, id),
+            _ => item,
+        }
+    }
+
+    fn audience(&self) -> Audience {
+        if self.role.can_moderate() { Audience::Moderators } else { Audience::Public }
     }
 
     /// Sends every stream entry after `last_sent` up to `upto`: from the room's ring when it
@@ -413,6 +539,7 @@ impl<S: Socket> Connection<S> {
         self.hub.metrics().catch_ups.inc();
         if let Some(items) = room.recent(self.last_sent, upto) {
             for item in items {
+                let item = self.visible(room, item);
                 self.feed(item.json).await?;
                 self.last_sent = item.seq;
             }
@@ -431,7 +558,7 @@ impl<S: Socket> Connection<S> {
             }
             for entry in entries {
                 if entry.seq() == self.last_sent + 1 {
-                    self.feed(render::stream_item(&entry).json).await?;
+                    self.feed(render::stream_item_for(&entry, self.audience()).json).await?;
                     self.last_sent = entry.seq();
                 }
             }
@@ -610,4 +737,14 @@ const KNOWN_TYPES: &[&str] = &["hello", "post", "like", "unlike", "resume", "pin
 fn internal(error: StorageError) -> End {
     tracing::warn!(%error, "connection failed on a database error");
     End::Close(CLOSE_INTERNAL, "temporary server error; reconnect and resume".into())
+}
+
+/// The next moderator frame, or never for connections without the moderator feed.
+async fn next_moderator_frame(
+    feed: &mut Option<broadcast::Receiver<Utf8Bytes>>,
+) -> Result<Utf8Bytes, broadcast::error::RecvError> {
+    match feed {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }

@@ -3,9 +3,12 @@
 use crate::committer::{self, PostRequest};
 use crate::render::{self, StreamItem};
 use crate::{Hub, LastUsed};
-use std::collections::{HashMap, VecDeque};
+use axum::extract::ws::Utf8Bytes;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use tokio::sync::{broadcast, mpsc};
+use std::time::{Duration, Instant};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::task::TaskTracker;
 use tweetchat_protocol::ServerFrame;
 use uuid::Uuid;
@@ -15,11 +18,15 @@ use uuid::Uuid;
 pub struct Room {
     pub(crate) core: Arc<RoomCore>,
     posts: mpsc::Sender<PostRequest>,
+    /// The newest stream position known to exist in the database (told by another instance's
+    /// notice, or read at a catch-up); the room's follower task publishes up to it.
+    follow: watch::Sender<i64>,
 }
 
 /// The part of a room the committer shares.
 pub struct RoomCore {
     pub session_id: Uuid,
+    pub series_id: Uuid,
     pub(crate) hub: Hub,
     /// Ring, last_seq and the broadcast sender change together under this lock, so a
     /// subscriber's snapshot and its receiver never disagree. Held for microseconds, never
@@ -28,6 +35,30 @@ pub struct RoomCore {
     /// Serialises publishers (committer, transitions, likes) so frames go out in `seq` order.
     publish_lock: tokio::sync::Mutex<()>,
     pub(crate) last_used: LastUsed,
+    moderation: RoomModeration,
+}
+
+/// What the room enforces and tells moderators, beside the stream.
+struct RoomModeration {
+    /// Messages hidden now. Frames already rendered (the ring, the broadcast) still carry their
+    /// content, so connections that may not see hidden messages check here before sending.
+    hidden: Mutex<HashSet<Uuid>>,
+    /// Whether `hidden` is non-empty: the common case costs one atomic load per frame.
+    any_hidden: AtomicBool,
+    /// Frames for moderators only: the hold queue, reports, the back channel.
+    moderators: broadcast::Sender<Utf8Bytes>,
+    slow_mode_seconds: AtomicU32,
+    /// When each participant last posted, for slow mode.
+    last_post: Mutex<HashMap<Uuid, Instant>>,
+}
+
+/// What a room starts from, read from the database by [`crate::Hub::room`].
+pub(crate) struct RoomSeed {
+    pub session_id: Uuid,
+    pub series_id: Uuid,
+    pub last_seq: i64,
+    pub hidden: Vec<Uuid>,
+    pub slow_mode_seconds: u32,
 }
 
 struct RoomState {
@@ -43,8 +74,30 @@ struct Presence {
     /// Connections per signed-in person: one person on two devices counts once.
     participants: HashMap<Uuid, u32>,
     viewers: u64,
+    /// The counts of this room on the other live instances, summed (see `crate::cluster`).
+    elsewhere: (u64, u64),
     last_sent: (u64, u64),
+    /// The highest total written to `sessions.viewers_peak` by this instance.
+    peak_recorded: u64,
 }
+
+impl Presence {
+    fn here(&self) -> (u64, u64) {
+        (self.participants.len() as u64, self.viewers)
+    }
+
+    /// What clients are told: the counts across all live instances.
+    fn total(&self) -> (u64, u64) {
+        let (participants, viewers) = self.here();
+        (participants + self.elsewhere.0, viewers + self.elsewhere.1)
+    }
+}
+
+/// Up to this many people, a new peak is written when it happens; above, at heartbeats.
+const PEAK_RECORDED_AT_ONCE: u64 = 100;
+
+/// Rows read from the database per query when a room fills a gap.
+const GAP_PAGE: i64 = 500;
 
 /// The room's post queue is full (or its committer is gone).
 #[derive(Debug)]
@@ -58,14 +111,23 @@ pub struct Subscription {
 }
 
 impl Room {
-    pub(crate) fn start(hub: Hub, session_id: Uuid, last_seq: i64, tasks: &TaskTracker) -> Arc<Room> {
+    pub(crate) fn start(hub: Hub, seed: RoomSeed, tasks: &TaskTracker) -> Arc<Room> {
         let config = hub.config().clone();
         let (tx, _) = broadcast::channel(config.broadcast_capacity);
+        let (moderators, _) = broadcast::channel(MODERATOR_CHANNEL_CAPACITY);
         let core = Arc::new(RoomCore {
-            session_id,
+            session_id: seed.session_id,
+            series_id: seed.series_id,
             hub,
+            moderation: RoomModeration {
+                any_hidden: AtomicBool::new(!seed.hidden.is_empty()),
+                hidden: Mutex::new(seed.hidden.into_iter().collect()),
+                moderators,
+                slow_mode_seconds: AtomicU32::new(seed.slow_mode_seconds),
+                last_post: Mutex::new(HashMap::new()),
+            },
             state: Mutex::new(RoomState {
-                last_seq,
+                last_seq: seed.last_seq,
                 ring: VecDeque::with_capacity(64),
                 ring_capacity: config.ring_capacity,
                 tx,
@@ -76,11 +138,80 @@ impl Room {
         });
         let (posts, queue) = mpsc::channel(config.post_queue);
         tasks.spawn(committer::run(core.clone(), queue, config.max_batch));
-        Arc::new(Room { core, posts })
+        let (follow, followed) = watch::channel(seed.last_seq);
+        tasks.spawn(follow_stream(core.clone(), followed));
+        Arc::new(Room { core, posts, follow })
     }
 
     pub fn session_id(&self) -> Uuid {
         self.core.session_id
+    }
+
+    pub fn series_id(&self) -> Uuid {
+        self.core.series_id
+    }
+
+    /// Whether a moderator hid this message (and nobody has unhidden it since).
+    pub(crate) fn is_hidden(&self, message_id: Uuid) -> bool {
+        self.core.moderation.any_hidden.load(Ordering::Acquire)
+            && lock(&self.core.moderation.hidden).contains(&message_id)
+    }
+
+    /// Records a hide or unhide before its frame is published, so no connection sends the
+    /// content of a message after the frame that hid it.
+    pub(crate) fn set_hidden(&self, message_id: Uuid, hidden: bool) {
+        let mut set = lock(&self.core.moderation.hidden);
+        if hidden {
+            set.insert(message_id);
+        } else {
+            set.remove(&message_id);
+        }
+        self.core.moderation.any_hidden.store(!set.is_empty(), Ordering::Release);
+    }
+
+    pub(crate) fn subscribe_moderators(&self) -> broadcast::Receiver<Utf8Bytes> {
+        self.core.moderation.moderators.subscribe()
+    }
+
+    pub(crate) fn tell_moderators(&self, frame: &ServerFrame) {
+        self.core.tell_moderators(frame);
+    }
+
+    /// Sends a frame outside the ordered stream to everyone in the room (like presence).
+    pub(crate) fn announce(&self, frame: &ServerFrame) {
+        let state = self.core.state();
+        let _ = state.tx.send(StreamItem { seq: 0, json: render::to_json(frame), message_id: None });
+    }
+
+    pub(crate) fn set_slow_mode(&self, seconds: u32) {
+        self.core.moderation.slow_mode_seconds.store(seconds, Ordering::Release);
+    }
+
+    pub(crate) fn slow_mode_seconds(&self) -> u32 {
+        self.core.moderation.slow_mode_seconds.load(Ordering::Acquire)
+    }
+
+    /// Slow mode: takes the participant's turn to post, or says how long until they may.
+    pub(crate) fn take_slow_mode_turn(&self, user: Uuid) -> Result<(), Duration> {
+        let seconds = self.slow_mode_seconds();
+        if seconds == 0 {
+            return Ok(());
+        }
+        let interval = Duration::from_secs(u64::from(seconds));
+        let now = Instant::now();
+        let mut last_post = lock(&self.core.moderation.last_post);
+        if let Some(last) = last_post.get(&user) {
+            let since = now.duration_since(*last);
+            if since < interval {
+                return Err(interval - since);
+            }
+        }
+        last_post.insert(user, now);
+        // Forget turns long past, so the map stays as small as the room's active posters.
+        if last_post.len() > 1024 {
+            last_post.retain(|_, at| now.duration_since(*at) < interval);
+        }
+        Ok(())
     }
 
     /// Queues a post for the committer; `Err` when the queue is full (the caller says `busy`).
@@ -96,7 +227,37 @@ impl Room {
             Some(user) => *state.presence.participants.entry(user).or_default() += 1,
             None => state.presence.viewers += 1,
         }
+        // Small rooms record a new peak at once; big ones at the next heartbeat, so a crowd
+        // arriving does not cost a write each.
+        let (participants, viewers) = state.presence.total();
+        let total = participants + viewers;
+        if total > state.presence.peak_recorded && total <= PEAK_RECORDED_AT_ONCE {
+            state.presence.peak_recorded = total;
+            self.record_peak(total);
+        }
         Subscription { rx: state.tx.subscribe(), last_seq: state.last_seq }
+    }
+
+    /// Writes a new peak of people connected, in the background.
+    fn record_peak(&self, total: u64) {
+        let db = self.core.hub.db().clone();
+        let session = self.core.session_id;
+        tokio::spawn(async move {
+            if let Err(error) = db.record_viewers_peak(&[(session, total)]).await {
+                tracing::debug!(%error, "could not record a session's peak of people connected");
+            }
+        });
+    }
+
+    /// The total connected now if it is a new peak not yet written, marking it written.
+    pub(crate) fn unrecorded_peak(&self) -> Option<u64> {
+        let mut state = self.core.state();
+        let (participants, viewers) = state.presence.total();
+        let total = participants + viewers;
+        (total > state.presence.peak_recorded).then(|| {
+            state.presence.peak_recorded = total;
+            total
+        })
     }
 
     pub(crate) fn leave(&self, participant: Option<Uuid>) {
@@ -114,9 +275,30 @@ impl Room {
         }
     }
 
+    /// Participants and viewers across all live instances.
     pub fn presence(&self) -> (u64, u64) {
-        let state = self.core.state();
-        (state.presence.participants.len() as u64, state.presence.viewers)
+        self.core.state().presence.total()
+    }
+
+    /// Participants and viewers connected to this instance.
+    pub fn presence_here(&self) -> (u64, u64) {
+        self.core.state().presence.here()
+    }
+
+    /// Records this room's counts on the other live instances (from the last heartbeat).
+    pub(crate) fn set_presence_elsewhere(&self, participants: u64, viewers: u64) {
+        self.core.state().presence.elsewhere = (participants, viewers);
+    }
+
+    /// The database's stream is known to reach `last_seq`: the room's follower task catches up
+    /// to it in the background. Notices coalesce: a follower that is busy catches up to the
+    /// newest position once it is free. The follower is woken whenever the room is behind, not
+    /// only when the position is new, so a catch-up that failed (the database was briefly
+    /// unreachable) is tried again at the next notice or heartbeat.
+    pub(crate) fn follow(&self, last_seq: i64) {
+        if last_seq > self.last_seq() {
+            self.follow.send_modify(|known| *known = (*known).max(last_seq));
+        }
     }
 
     pub(crate) fn last_used(&self) -> &LastUsed {
@@ -127,13 +309,13 @@ impl Room {
     /// once per housekeeping tick, so joins and leaves in a big room stay cheap.
     pub(crate) fn send_presence_if_changed(&self) {
         let mut state = self.core.state();
-        let now = (state.presence.participants.len() as u64, state.presence.viewers);
+        let now = state.presence.total();
         if now == state.presence.last_sent {
             return;
         }
         state.presence.last_sent = now;
         let json = render::to_json(&ServerFrame::Presence { participants: now.0, viewers: now.1 });
-        let _ = state.tx.send(StreamItem { seq: 0, json });
+        let _ = state.tx.send(StreamItem { seq: 0, json, message_id: None });
     }
 
     pub async fn publish(&self, prev_last_seq: i64, items: Vec<StreamItem>) {
@@ -154,7 +336,21 @@ impl Room {
     }
 }
 
+/// Frames for moderators buffered per room; a moderator who falls further behind misses some
+/// and is told to reload the queues.
+const MODERATOR_CHANNEL_CAPACITY: usize = 256;
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl RoomCore {
+    /// Sends a frame to the moderators connected to this room.
+    pub(crate) fn tell_moderators(&self, frame: &ServerFrame) {
+        // Nobody listening is fine: moderators read the queue over HTTP when they arrive.
+        let _ = self.moderation.moderators.send(render::to_json(frame));
+    }
+
     fn state(&self) -> MutexGuard<'_, RoomState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -168,7 +364,8 @@ impl RoomCore {
         self.last_used.touch();
         let mut shown = self.state().last_seq;
         while shown < prev_last_seq {
-            match self.hub.db().stream_after(self.session_id, shown, prev_last_seq - shown).await {
+            let page = GAP_PAGE.min(prev_last_seq - shown);
+            match self.hub.db().stream_after(self.session_id, shown, page).await {
                 Ok(entries) if !entries.is_empty() => {
                     let missing: Vec<StreamItem> =
                         entries.iter().filter(|e| e.seq() <= prev_last_seq).map(render::stream_item).collect();
@@ -200,6 +397,17 @@ impl RoomCore {
             let _ = state.tx.send(item);
         }
         state.last_seq
+    }
+}
+
+/// Publishes what other instances committed: whenever the known end of the stream moves past
+/// what the room has shown, the missing entries are read from the database by `seq` and
+/// published in order, through the same path as the room's own commits, so each goes out once.
+/// Ends when the room is dropped.
+async fn follow_stream(room: Arc<RoomCore>, mut known: watch::Receiver<i64>) {
+    while known.changed().await.is_ok() {
+        let target = *known.borrow_and_update();
+        room.publish(target, Vec::new()).await;
     }
 }
 

@@ -1,6 +1,8 @@
 //! Client and server frames. Every frame is a JSON object with a `type` field.
 
-use crate::views::{AuthorView, Limits, MessageView, QuestionView, SessionView};
+use crate::views::{
+    AuthorView, BackchannelView, HeldPostView, Limits, MessageView, ProposalView, QuestionView, ReportView, SessionView,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -101,6 +103,60 @@ pub enum ServerFrame {
         /// True when this `client_id` had already been committed: the original ack, again.
         duplicate: bool,
     },
+    /// Your post waits for a moderator (the series holds posts for approval). When approved
+    /// it enters the stream and you get its `ack`; if rejected, `post_rejected`.
+    PostHeld {
+        client_id: String,
+        held_id: Uuid,
+        /// `all`, `first_time`, `links` or `blocked_term`.
+        held_because: String,
+    },
+    /// A moderator rejected your held post; it was never shown to anyone.
+    PostRejected {
+        client_id: String,
+        held_id: Uuid,
+        reason: String,
+    },
+    /// A moderator muted you (`kind: "mute"`, until `until`) or banned you from this series
+    /// (`kind: "ban"`; the connection closes with 4003 right after).
+    Restricted {
+        kind: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<DateTime<Utc>>,
+        reason: String,
+    },
+
+    /// An audience question changed: to everyone once approved (new, votes, answered,
+    /// promoted, merged away); to moderators and its author at every step.
+    Proposal {
+        proposal: ProposalView,
+    },
+
+    // --- To moderators, hosts and owners only. ---
+    /// A post entered the hold queue.
+    HeldForReview {
+        held: HeldPostView,
+    },
+    /// A held post was approved or rejected (by any moderator).
+    HeldDecided {
+        held_id: Uuid,
+        /// `approved` or `rejected`.
+        status: String,
+    },
+    /// A participant reported a message.
+    Reported {
+        report: ReportView,
+    },
+    /// A message in the moderators' back channel.
+    Backchannel {
+        message: BackchannelView,
+    },
+    /// Moderator updates were dropped for this connection (it fell behind): read the hold
+    /// queue, reports and back channel again over HTTP.
+    ModerationResync {
+        reason: String,
+    },
+
     /// Replay after `hello`/`resume` is done; what follows is live.
     CaughtUp {
         last_seq: i64,
@@ -169,6 +225,12 @@ pub struct Welcome {
     pub current_question: Option<QuestionView>,
     /// The newest `seq` in the stream when you joined.
     pub last_seq: i64,
+    /// Messages pinned now, oldest pin first; `message_pinned`/`message_unpinned` keep it up to date.
+    #[serde(default)]
+    pub pinned: Vec<MessageView>,
+    /// Seconds between two posts of one participant (slow mode); 0 when off. Hosts are exempt.
+    #[serde(default)]
+    pub slow_mode_seconds: u32,
     pub limits: Limits,
 }
 
@@ -191,6 +253,12 @@ pub enum ErrorCode {
     InvalidField,
     TextTooLong,
     RateLimited,
+    /// Slow mode: wait before posting again (the message says how long).
+    SlowMode,
+    /// A moderator muted you; the message says until when.
+    Muted,
+    /// You are banned from this series.
+    Banned,
     /// The session is not live (lobby, closed, ...): posts are refused.
     SessionNotLive,
     /// The message or session referred to does not exist here.
@@ -202,7 +270,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     pub fn is_retryable(self) -> bool {
-        matches!(self, ErrorCode::RateLimited | ErrorCode::Busy | ErrorCode::Internal)
+        matches!(self, ErrorCode::RateLimited | ErrorCode::SlowMode | ErrorCode::Busy | ErrorCode::Internal)
     }
 }
 

@@ -40,6 +40,8 @@ impl Clock for SystemClock {
 
 /// Longest sleep between rounds, so sessions scheduled by another instance are seen.
 const SAFETY_INTERVAL: Duration = Duration::from_secs(30);
+/// How often recurring series are topped up with their next sessions.
+const MATERIALISE_EVERY: Duration = Duration::from_secs(600);
 /// Sessions transitioned per transaction.
 const BATCH: i64 = 100;
 /// After a database error, wait this long before trying again.
@@ -59,7 +61,14 @@ pub fn spawn(
 }
 
 async fn run(db: Database, hub: Hub, clock: Arc<dyn Clock>, wake: Arc<Notify>, shutdown: CancellationToken) {
+    let mut materialised_at: Option<std::time::Instant> = None;
     loop {
+        if materialised_at.is_none_or(|at| at.elapsed() >= MATERIALISE_EVERY) {
+            match materialise(&db, clock.as_ref()).await {
+                Ok(()) => materialised_at = Some(std::time::Instant::now()),
+                Err(error) => tracing::warn!(%error, "materialising recurring sessions failed; retrying"),
+            }
+        }
         let pause = match round(&db, &hub, clock.as_ref()).await {
             Ok(pause) => pause,
             Err(error) => {
@@ -75,6 +84,19 @@ async fn run(db: Database, hub: Hub, clock: Arc<dyn Clock>, wake: Arc<Notify>, s
     }
 }
 
+/// Keeps every recurring series' next sessions created as time moves on (idempotent: an
+/// occurrence is created once).
+async fn materialise(db: &Database, clock: &dyn Clock) -> Result<(), tweetchat_storage::StorageError> {
+    let now = clock.now();
+    for series in db.recurring_series().await? {
+        let created = db.materialise(series, now).await?;
+        if created > 0 {
+            tracing::info!(%series, created, "recurring sessions created");
+        }
+    }
+    Ok(())
+}
+
 /// Performs everything due, then says how long to sleep.
 async fn round(db: &Database, hub: &Hub, clock: &dyn Clock) -> Result<Duration, tweetchat_storage::StorageError> {
     loop {
@@ -88,6 +110,10 @@ async fn round(db: &Database, hub: &Hub, clock: &dyn Clock) -> Result<Duration, 
                 }
                 Done::Question(message) => {
                     tracing::info!(session = %message.session_id, question = message.question_number, "question released");
+                    hub.publish_message(message).await;
+                }
+                Done::Notice(message) => {
+                    tracing::info!(session = %message.session_id, "notice posted");
                     hub.publish_message(message).await;
                 }
             }

@@ -45,6 +45,7 @@ impl Application {
     pub async fn build_with(settings: Settings, mut hub_config: HubConfig) -> anyhow::Result<Self> {
         let (db, embedded) = open_database(&settings).await?;
         db.migrate().await.context("applying database migrations")?;
+        first_admin(&db, &settings).await?;
         hub_config.max_text_chars = settings.max_message_chars;
         hub_config.posts_per_minute = settings.post_rate_per_minute;
         let hub = Hub::new(db.clone(), hub_config, HubMetrics::default());
@@ -52,6 +53,7 @@ impl Application {
             public_base_url: settings.public_url.clone(),
             allowed_origins: settings.origins(),
             web_dir: settings.web_dir.clone(),
+            auth_attempts_per_minute: settings.auth_attempts_per_minute,
         };
         let state = AppState::new(db, hub, edge);
         let listener = TcpListener::bind(settings.bind).await.with_context(|| format!("binding {}", settings.bind))?;
@@ -86,7 +88,8 @@ impl Application {
 
     /// Serves until the shutdown token is cancelled, then: stops accepting connections,
     /// lets pending posts commit and tells every websocket client to come back, stops the
-    /// scheduler, closes the pool, and stops the private cluster.
+    /// scheduler and the cluster tasks (this instance leaves the `instances` table), closes the
+    /// pool, and stops the private cluster.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         use axum::serve::ListenerExt;
         let Application { listener, state, embedded, shutdown, background, grace, clock } = self;
@@ -100,7 +103,18 @@ impl Application {
             shutdown.clone(),
             &background,
         );
-        tracing::info!(address = %listener.local_addr()?, "tweetchat is listening");
+        let address = listener.local_addr()?.to_string();
+        // Counted among the instances before the first client arrives; a failure here is not
+        // fatal (the heartbeat task keeps trying), but the log says so.
+        let alive = match tweetchat_hub::cluster::join(&hub, &address).await {
+            Ok(alive) => alive.to_string(),
+            Err(error) => {
+                tracing::warn!(%error, "first heartbeat failed");
+                "unknown".to_owned()
+            }
+        };
+        tweetchat_hub::cluster::spawn(hub.clone(), address.clone(), shutdown.clone(), &background);
+        tracing::info!(%address, instance = %db.instance_id(), instances_alive = %alive, "tweetchat is listening");
 
         // Small chat frames must not wait for Nagle's algorithm.
         let listener = listener.tap_io(|tcp| {
@@ -144,6 +158,46 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     }
     result?;
     tracing::info!("migrations applied");
+    Ok(())
+}
+
+/// `tweetchat admin create HANDLE`: creates a site administrator, or makes the account with
+/// that handle one, with the password from `TWEETCHAT_ADMIN_PASSWORD`.
+pub async fn create_admin(settings: &Settings, handle: &str) -> anyhow::Result<()> {
+    let password = settings
+        .admin_password
+        .clone()
+        .context("set TWEETCHAT_ADMIN_PASSWORD to the new administrator's password (10 to 128 characters)")?;
+    let (db, embedded) = open_database(settings).await?;
+    let result = async {
+        db.migrate().await.context("applying database migrations")?;
+        ensure_admin(&db, handle, password).await
+    }
+    .await;
+    db.close().await;
+    if let Some(cluster) = embedded {
+        cluster.stop().await.context("stopping the private PostgreSQL")?;
+    }
+    result
+}
+
+/// At start-up: the administrator named in the settings, if none exists yet.
+async fn first_admin(db: &Database, settings: &Settings) -> anyhow::Result<()> {
+    let (Some(handle), Some(password)) = (&settings.admin_handle, &settings.admin_password) else {
+        return Ok(());
+    };
+    if db.has_admin().await? {
+        return Ok(());
+    }
+    ensure_admin(db, handle, password.clone()).await
+}
+
+async fn ensure_admin(db: &Database, handle: &str, password: String) -> anyhow::Result<()> {
+    let handle = tweetchat_domain::Handle::parse(handle).context("administrator handle")?;
+    tweetchat_http::auth::check_password_rules(&password).map_err(|e| anyhow::anyhow!("administrator {e}"))?;
+    let hash = tweetchat_http::auth::hash_password(password).await.map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+    let user = db.ensure_admin(&handle, handle.as_str().trim_start_matches('@'), &hash).await?;
+    tracing::info!(handle = %user.handle, "site administrator ready");
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use tweetchat_server::settings::{Cli, Command, DbAction};
+use tweetchat_server::settings::{AdminAction, Cli, Command, DbAction};
 use tweetchat_server::{Application, shutdown_signal, telemetry};
 use tweetchat_storage::embedded::{DATABASE_NAME, EmbeddedPostgres};
 
@@ -32,6 +32,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped().await
         }
         Command::Migrate => tweetchat_server::migrate(&cli.settings).await,
+        Command::Admin { action: AdminAction::Create { handle } } => {
+            tweetchat_server::create_admin(&cli.settings, &handle).await
+        }
         Command::Db { action } => {
             let cluster = EmbeddedPostgres::start(&cli.settings.data_dir).await?;
             match action {

@@ -30,6 +30,22 @@ pub enum Command {
         #[command(subcommand)]
         action: DbAction,
     },
+    /// Manage site administrators.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdminAction {
+    /// Create a site administrator (or make an existing account one). The password is read
+    /// from TWEETCHAT_ADMIN_PASSWORD, never from the command line, so it stays out of shell
+    /// history and process lists.
+    Create {
+        /// The administrator's handle, e.g. @admin.
+        handle: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]
@@ -79,6 +95,20 @@ pub struct Settings {
     /// Posts and likes one person may make per minute.
     #[arg(long, global = true, env = "TWEETCHAT_POST_RATE_PER_MINUTE", default_value_t = 30)]
     pub post_rate_per_minute: u32,
+
+    /// Sign-in and sign-up attempts allowed per minute from one address (and sign-ins per
+    /// handle), against password guessing and mass registration.
+    #[arg(long, global = true, env = "TWEETCHAT_AUTH_ATTEMPTS_PER_MINUTE", default_value_t = 10)]
+    pub auth_attempts_per_minute: u32,
+
+    /// On first start, when no administrator exists, create one with this handle (and the
+    /// password in TWEETCHAT_ADMIN_PASSWORD). `tweetchat admin create` does the same by hand.
+    #[arg(long, global = true, env = "TWEETCHAT_ADMIN_HANDLE")]
+    pub admin_handle: Option<String>,
+
+    /// Password for the administrator created at first start (10 to 128 characters).
+    #[arg(long, global = true, env = "TWEETCHAT_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
 
     /// Database connections in the pool.
     #[arg(long, global = true, env = "TWEETCHAT_DB_CONNECTIONS", default_value_t = 20)]

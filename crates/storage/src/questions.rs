@@ -22,6 +22,8 @@ pub struct Question {
     pub due_at: Option<DateTime<Utc>>,
     pub released_at: Option<DateTime<Utc>>,
     pub released_late: bool,
+    /// Promoted from an audience proposal: who asked it, as shown.
+    pub credit: Option<String>,
 }
 
 /// A question to plan, validated by the caller.
@@ -33,8 +35,7 @@ pub struct PlannedQuestion {
 
 /// A question is released late when it goes out more than this after it was due.
 const LATE_AFTER: Duration = Duration::seconds(60);
-const QUESTION_COLUMNS: &str =
-    "id, session_id, position, text, offset_minutes, status, number, message_id, due_at, released_at, released_late";
+const QUESTION_COLUMNS: &str = "id, session_id, position, text, offset_minutes, status, number, message_id, due_at, released_at, released_late, credit";
 
 impl Database {
     /// The plan, in order, released questions included.
@@ -64,6 +65,15 @@ impl Database {
             }
             .into());
         }
+        // A promoted audience question keeps its credit (and its proposal its link) when the
+        // host saves the plan again with the same wording.
+        let credits: Vec<(String, Option<String>, Option<Uuid>)> = sqlx::query_as(
+            "SELECT q.text, q.credit, p.id FROM questions q LEFT JOIN proposals p ON p.question_id = q.id
+              WHERE q.session_id = $1 AND q.status = 'planned' AND q.credit IS NOT NULL",
+        )
+        .bind(session_id)
+        .fetch_all(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM questions WHERE session_id = $1 AND status = 'planned'")
             .bind(session_id)
             .execute(&mut *tx)
@@ -84,15 +94,29 @@ impl Database {
                 }
                 _ => None,
             };
-            sqlx::query("INSERT INTO questions (id, session_id, position, text, offset_minutes, due_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(Uuid::now_v7())
+            let (credit, proposal) = credits
+                .iter()
+                .find(|(text, _, _)| *text == question.text)
+                .map(|(_, credit, proposal)| (credit.clone(), *proposal))
+                .unwrap_or((None, None));
+            let id = Uuid::now_v7();
+            sqlx::query("INSERT INTO questions (id, session_id, position, text, offset_minutes, due_at, credit) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(id)
                 .bind(session_id)
                 .bind(kept + 1 + index as i32)
                 .bind(&question.text)
                 .bind(question.offset_minutes)
                 .bind(due)
+                .bind(&credit)
                 .execute(&mut *tx)
                 .await?;
+            if let Some(proposal) = proposal {
+                sqlx::query("UPDATE proposals SET question_id = $2 WHERE id = $1")
+                    .bind(proposal)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         refresh_next_due(&mut tx, session_id).await?;
         tx.commit().await?;
@@ -211,8 +235,8 @@ pub(crate) async fn release_next_in(
     let message_id = Uuid::now_v7();
     let label = question_label(u32::try_from(number).unwrap_or_default());
     sqlx::query(
-        "INSERT INTO messages (id, session_id, seq, kind, author_id, text, question_number, hashtags, mentions, created_at)
-         VALUES ($1, $2, $3, 'question', $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO messages (id, session_id, seq, kind, author_id, text, question_number, hashtags, mentions, created_at, credit)
+         VALUES ($1, $2, $3, 'question', $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(message_id)
     .bind(session_id)
@@ -223,6 +247,7 @@ pub(crate) async fn release_next_in(
     .bind(tweetchat_domain::extract_hashtags(&question.text))
     .bind(tweetchat_domain::extract_mentions(&question.text))
     .bind(now)
+    .bind(&question.credit)
     .execute(&mut **tx)
     .await?;
     let late = question.due_at.is_some_and(|due| now - due > LATE_AFTER);
@@ -240,11 +265,7 @@ pub(crate) async fn release_next_in(
         .bind(number)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("UPDATE sessions SET last_seq = $2 WHERE id = $1")
-        .bind(session_id)
-        .bind(seq)
-        .execute(&mut **tx)
-        .await?;
+    crate::notify::advance_stream(tx, session_id, seq).await?;
     refresh_next_due(tx, session_id).await?;
     let message =
         sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.id = $1")).bind(message_id).fetch_one(&mut **tx).await?;
@@ -272,7 +293,7 @@ pub(crate) async fn schedule_questions(
 }
 
 /// The next instant the scheduler must act for a session: its next lifecycle transition or,
-/// while live, its next planned question, whichever comes first.
+/// while live, its next planned question or notice, whichever comes first.
 pub(crate) async fn refresh_next_due(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     session_id: Uuid,
@@ -282,12 +303,12 @@ pub(crate) async fn refresh_next_due(
         .fetch_one(&mut **tx)
         .await?;
     let lifecycle = session.timetable().next_due(session.status()).map(|(_, at)| at);
-    let question =
-        if session.status() == SessionStatus::Live { next_question_due(tx, session_id).await? } else { None };
-    let next = match (lifecycle, question) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+    let (question, notice) = if session.status() == SessionStatus::Live {
+        (next_question_due(tx, session_id).await?, crate::notices::next_notice_due(tx, session_id).await?)
+    } else {
+        (None, None)
     };
+    let next = [lifecycle, question, notice].into_iter().flatten().min();
     sqlx::query("UPDATE sessions SET next_due_at = $2 WHERE id = $1")
         .bind(session_id)
         .bind(next)

@@ -19,6 +19,16 @@ pub struct Series {
     pub created_at: DateTime<Utc>,
 }
 
+/// What a host may change about a series.
+#[derive(Debug, Clone)]
+pub struct SeriesDetails {
+    pub title: String,
+    pub description: String,
+    pub time_zone: String,
+    pub default_duration_minutes: i32,
+    pub allow_viewers: bool,
+}
+
 /// A validated request to create a series.
 #[derive(Debug, Clone)]
 pub struct NewSeries {
@@ -34,7 +44,32 @@ pub struct NewSeries {
 const SERIES_COLUMNS: &str =
     "id, hashtag, title, description, time_zone, default_duration_minutes, owner_id, allow_viewers, created_at";
 
+/// Someone who runs a series: its owner, a host or a moderator.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Member {
+    pub handle: String,
+    pub display_name: String,
+    /// `owner`, `host` or `moderator`.
+    pub role: String,
+}
+
 impl Database {
+    /// The people who run a series: the owner first, then hosts, then moderators.
+    pub async fn series_team(&self, series_id: Uuid) -> Result<Vec<Member>, StorageError> {
+        Ok(sqlx::query_as(
+            "SELECT u.handle, u.display_name, 'owner' AS role, 0 AS rank FROM series s JOIN users u ON u.id = s.owner_id
+              WHERE s.id = $1
+             UNION ALL
+             SELECT u.handle, u.display_name, m.role, CASE m.role WHEN 'host' THEN 1 ELSE 2 END
+               FROM series_members m JOIN users u ON u.id = m.user_id
+              WHERE m.series_id = $1 AND u.deactivated_at IS NULL
+             ORDER BY rank, handle",
+        )
+        .bind(series_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// A hashtag already owned (in any casing) is a conflict on `series_hashtag_unique`.
     pub async fn create_series(&self, new: &NewSeries) -> Result<Series, StorageError> {
         let series = sqlx::query_as::<_, Series>(&format!(
@@ -63,6 +98,22 @@ impl Database {
                 .fetch_one(&self.pool)
                 .await?;
         Ok(series)
+    }
+
+    /// Replaces a series' editable details (validated by the caller); its hashtag stays.
+    pub async fn update_series(&self, series_id: Uuid, details: &SeriesDetails) -> Result<Series, StorageError> {
+        Ok(sqlx::query_as::<_, Series>(&format!(
+            "UPDATE series SET title = $2, description = $3, time_zone = $4, default_duration_minutes = $5, allow_viewers = $6
+              WHERE id = $1 RETURNING {SERIES_COLUMNS}"
+        ))
+        .bind(series_id)
+        .bind(&details.title)
+        .bind(&details.description)
+        .bind(&details.time_zone)
+        .bind(details.default_duration_minutes)
+        .bind(details.allow_viewers)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// A person's role in a series: owner, host, moderator or plain participant.

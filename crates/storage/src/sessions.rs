@@ -24,8 +24,11 @@ pub struct Session {
     pub next_due_at: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    pub archived_at: Option<DateTime<Utc>>,
     pub last_seq: i64,
     pub allow_viewers: bool,
+    /// The series' home time zone (IANA name).
+    pub time_zone: String,
 }
 
 /// The status column, parsed; an unknown value in the database is an error, not a panic.
@@ -54,6 +57,15 @@ impl Session {
     }
 }
 
+/// A host's change to when a session ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retime {
+    /// A live session runs this many minutes longer.
+    Extend { minutes: i64 },
+    /// A closed session (not yet archived) is live again, until this many minutes from now.
+    Reopen { minutes: i64 },
+}
+
 /// A validated request to schedule a session.
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -66,7 +78,8 @@ pub struct NewSession {
 }
 
 pub(crate) const SESSION_SELECT: &str = "SELECT s.id, s.series_id, r.hashtag, s.title, s.starts_at, s.ends_at, s.status,
-        s.lobby_lead_seconds, s.archive_grace_seconds, s.next_due_at, s.started_at, s.closed_at, s.last_seq, r.allow_viewers
+        s.lobby_lead_seconds, s.archive_grace_seconds, s.next_due_at, s.started_at, s.closed_at, s.archived_at, s.last_seq,
+        r.allow_viewers, r.time_zone
    FROM sessions s JOIN series r ON r.id = s.series_id";
 
 /// What a transition changed: the session as it is now and the stream event announcing it.
@@ -123,6 +136,57 @@ impl Database {
         Ok(rows)
     }
 
+    /// A host's change to a live or closed session's timing: extend it, or reopen it (within
+    /// the grace period before it is archived) until `minutes` from now. Broadcast as a
+    /// `session_state` entry with the new end; the "minutes left" notice moves with the end.
+    /// An end that would overlap the series' next session is a conflict.
+    pub async fn retime(&self, id: Uuid, change: Retime, now: DateTime<Utc>) -> Result<Transitioned, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let transitioned = match change {
+            Retime::Reopen { minutes } => {
+                transition_to_end(&mut tx, id, SessionAction::Reopen, now, Some(now + Duration::minutes(minutes)))
+                    .await?
+            }
+            Retime::Extend { minutes } => {
+                let locked = lock_session(&mut tx, id).await?;
+                if locked.status != SessionStatus::Live {
+                    return Err(tweetchat_domain::DomainError::Invalid {
+                        field: "session",
+                        reason: format!("only a live session can be extended; it is {}", locked.status),
+                    }
+                    .into());
+                }
+                let ends_at: DateTime<Utc> = sqlx::query_scalar(
+                    "UPDATE sessions SET ends_at = ends_at + make_interval(mins => $2) WHERE id = $1 RETURNING ends_at",
+                )
+                .bind(id)
+                .bind(i32::try_from(minutes).unwrap_or(i32::MAX))
+                .fetch_one(&mut *tx)
+                .await?;
+                // The same basis as at the start, so notices already posted match and are not
+                // posted again; only the "minutes left" moves.
+                let basis: Option<DateTime<Utc>> =
+                    sqlx::query_scalar("SELECT LEAST(started_at, starts_at) FROM sessions WHERE id = $1")
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                crate::notices::plan_notices(&mut tx, id, basis.unwrap_or(now)).await?;
+                crate::questions::refresh_next_due(&mut tx, id).await?;
+                let payload = json!({ "status": "live", "ends_at": ends_at, "action": "extend" });
+                let events =
+                    insert_events(&mut tx, id, locked.last_seq, &[("session_state", None, payload)], now).await?;
+                let event = events.into_iter().next().ok_or(StorageError::NotFound)?;
+                let session = sqlx::query_as::<_, Session>(&format!("{SESSION_SELECT} WHERE s.id = $1"))
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                Transitioned { session, event }
+            }
+        };
+        tx.commit().await?;
+        Ok(transitioned)
+    }
+
     /// Applies `action` to a session, records when it happened and appends a `session_state`
     /// event to its stream, all in one transaction. Returns `Domain` if the action is not
     /// allowed from the session's current status (nothing is changed then).
@@ -147,6 +211,18 @@ pub(crate) async fn transition_in(
     action: SessionAction,
     now: DateTime<Utc>,
 ) -> Result<Transitioned, StorageError> {
+    transition_to_end(tx, id, action, now, None).await
+}
+
+/// [`transition_in`], moving the session's end to `new_end` when given (a reopen runs until a
+/// new end).
+async fn transition_to_end(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    id: Uuid,
+    action: SessionAction,
+    now: DateTime<Utc>,
+    new_end: Option<DateTime<Utc>>,
+) -> Result<Transitioned, StorageError> {
     let locked = lock_session(tx, id).await?;
     let session = sqlx::query_as::<_, Session>(&format!("{SESSION_SELECT} WHERE s.id = $1"))
         .bind(id)
@@ -157,6 +233,9 @@ pub(crate) async fn transition_in(
     // Ending early moves the end; starting early keeps the planned end.
     if action == SessionAction::Close && now < timetable.ends_at {
         timetable.ends_at = now.max(timetable.starts_at + Duration::seconds(1));
+    }
+    if let Some(end) = new_end {
+        timetable.ends_at = end;
     }
     let stamp_column = match action {
         SessionAction::OpenLobby => "lobby_opened_at",
@@ -174,6 +253,16 @@ pub(crate) async fn transition_in(
         .await?;
     if action == SessionAction::Start {
         crate::questions::schedule_questions(tx, id, now).await?;
+    }
+    if matches!(action, SessionAction::Start | SessionAction::Reopen) {
+        // Reminders count from the planned start, as questions do (a late start after downtime
+        // catches up); after a reopen, from now.
+        let from = if action == SessionAction::Start { now.min(timetable.starts_at) } else { now };
+        crate::notices::plan_notices(tx, id, from).await?;
+    }
+    if action == SessionAction::Archive {
+        // In the archiving transaction: an archived session always has its figures.
+        crate::archive::freeze_in(tx, id).await?;
     }
     crate::questions::refresh_next_due(tx, id).await?;
     let payload = json!({ "status": next.as_str(), "ends_at": timetable.ends_at, "action": action });

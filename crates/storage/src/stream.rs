@@ -2,10 +2,12 @@
 //! advanced only while holding the session row's lock: whoever commits, in whatever process,
 //! each entry gets the next number and the numbers have no gaps.
 
+use crate::moderation::{HELD_SELECT, HeldPost, RestrictionKind};
 use crate::{Database, StorageError};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
+use tweetchat_domain::moderation::{HoldCheck, HoldPolicy, hold_reason};
 use tweetchat_domain::{DomainError, SessionStatus};
 use uuid::Uuid;
 
@@ -32,6 +34,9 @@ pub struct StoredMessage {
     pub hidden_at: Option<DateTime<Utc>>,
     pub pinned_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// For a question promoted from the audience: who asked it, as shown.
+    #[sqlx(default)]
+    pub credit: Option<String>,
 }
 
 /// A stream entry that is not a message: a state change, a like count, a hide or a pin.
@@ -43,6 +48,9 @@ pub struct StoredEvent {
     pub message_id: Option<Uuid>,
     pub payload: Value,
     pub created_at: DateTime<Utc>,
+    /// For `unhidden`: the message as it is now, so the frame can carry it.
+    #[sqlx(skip)]
+    pub message: Option<Box<StoredMessage>>,
 }
 
 // Entries are short-lived, one per row read; boxing messages would only add an allocation each.
@@ -75,6 +83,8 @@ pub struct NewPost {
     pub answers_question: Option<i32>,
     pub hashtags: Vec<String>,
     pub mentions: Vec<String>,
+    /// Written by a moderator, host, owner or admin of the series: never held or restricted.
+    pub exempt: bool,
 }
 
 /// What became of one post of a batch.
@@ -86,6 +96,15 @@ pub enum PostOutcome {
     SessionNotLive(SessionStatus),
     /// `reply_to` or `quote_of` names no message of this session.
     UnknownReference,
+    /// Waiting for a moderator (new, or a retry of a post still pending).
+    Held(HeldPost),
+    /// A retry of a post a moderator rejected.
+    Rejected(HeldPost),
+    /// The author is muted or banned in this series.
+    Restricted {
+        kind: RestrictionKind,
+        until: Option<DateTime<Utc>>,
+    },
 }
 
 /// The result of a group commit.
@@ -114,12 +133,13 @@ pub(crate) struct LockedSession {
 
 pub(crate) const MESSAGE_SELECT: &str = "SELECT m.id, m.session_id, m.seq, m.kind, m.author_id, u.handle AS author_handle,
         u.display_name AS author_display_name, m.client_id, m.text, m.reply_to, m.quote_of, m.question_number,
-        m.answers_question, m.answers_unreleased, m.hashtags, m.mentions, m.likes, m.hidden_at, m.pinned_at, m.created_at
+        m.answers_question, m.answers_unreleased, m.hashtags, m.mentions, m.likes, m.hidden_at, m.pinned_at, m.created_at,
+        m.credit
    FROM messages m LEFT JOIN users u ON u.id = m.author_id";
 
 /// PostgreSQL keeps microseconds; frames built before and after a round trip through the
 /// database must carry the same instant.
-pub(crate) fn stored_instant(at: DateTime<Utc>) -> DateTime<Utc> {
+pub fn stored_instant(at: DateTime<Utc>) -> DateTime<Utc> {
     use chrono::SubsecRound;
     at.trunc_subsecs(6)
 }
@@ -136,6 +156,20 @@ pub(crate) async fn lock_session(
             .fetch_one(&mut **tx)
             .await?;
     Ok(LockedSession { status: status.parse()?, last_seq })
+}
+
+/// The numbers of the questions released so far in a session: an answer to any other is
+/// flagged `answers_unreleased`.
+pub(crate) async fn released_questions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    session_id: Uuid,
+) -> Result<Vec<i32>, StorageError> {
+    Ok(sqlx::query_scalar(
+        "SELECT question_number FROM messages WHERE session_id = $1 AND kind = 'question' AND question_number IS NOT NULL",
+    )
+    .bind(session_id)
+    .fetch_all(&mut **tx)
+    .await?)
 }
 
 /// Appends events after `last_seq` (which the caller read under [`lock_session`]).
@@ -164,11 +198,7 @@ pub(crate) async fn insert_events(
         .await?;
         stored.push(event);
     }
-    sqlx::query("UPDATE sessions SET last_seq = $2 WHERE id = $1")
-        .bind(session_id)
-        .bind(last_seq + events.len() as i64)
-        .execute(&mut **tx)
-        .await?;
+    crate::notify::advance_stream(tx, session_id, last_seq + events.len() as i64).await?;
     Ok(stored)
 }
 
@@ -213,19 +243,29 @@ impl Database {
                 .into_iter()
                 .collect()
         };
-        let released: Vec<i32> = sqlx::query_scalar("SELECT question_number FROM messages WHERE session_id = $1 AND kind = 'question' AND question_number IS NOT NULL")
-            .bind(session_id)
-            .fetch_all(&mut *tx)
-            .await?;
+        let released = released_questions(&mut tx, session_id).await?;
+        let rules = BatchRules::read(&mut tx, session_id, posts, now).await?;
 
         let mut outcomes = Vec::with_capacity(posts.len());
         let mut rows = InsertRows::default();
+        let mut held_rows: Vec<HeldPost> = Vec::new();
         let mut seq = locked.last_seq;
         for post in posts {
             let key = (post.author_id, post.client_id.clone());
             // A retry gets its original ack even after the session has ended.
             if let Some(original) = by_client.get(&key) {
                 outcomes.push(PostOutcome::Duplicate(original.clone()));
+                continue;
+            }
+            if let Some(held) = rules.held.get(&key) {
+                outcomes.push(match held.status.as_str() {
+                    "rejected" => PostOutcome::Rejected(held.clone()),
+                    _ => PostOutcome::Held(held.clone()),
+                });
+                continue;
+            }
+            if let Some(&(kind, until)) = rules.restricted.get(&post.author_id).filter(|_| !post.exempt) {
+                outcomes.push(PostOutcome::Restricted { kind, until });
                 continue;
             }
             if !locked.status.accepts_posts() {
@@ -235,6 +275,40 @@ impl Database {
             let references_ok = [post.reply_to, post.quote_of].into_iter().flatten().all(|id| known.contains(&id));
             if !references_ok {
                 outcomes.push(PostOutcome::UnknownReference);
+                continue;
+            }
+            let hold = (!post.exempt)
+                .then(|| {
+                    hold_reason(HoldCheck {
+                        policy: rules.policy,
+                        blocked_terms: &rules.blocked_terms,
+                        text: &post.text,
+                        first_time: !rules.regulars.contains(&post.author_id),
+                    })
+                })
+                .flatten();
+            if let Some(reason) = hold {
+                let held = HeldPost {
+                    id: Uuid::now_v7(),
+                    session_id,
+                    author_id: post.author_id,
+                    author_handle: post.author_handle.clone(),
+                    author_display_name: post.author_display_name.clone(),
+                    client_id: post.client_id.clone(),
+                    text: post.text.clone(),
+                    reply_to: post.reply_to,
+                    quote_of: post.quote_of,
+                    answers_question: post.answers_question,
+                    hashtags: post.hashtags.clone(),
+                    mentions: post.mentions.clone(),
+                    held_because: reason.as_str().to_owned(),
+                    status: "pending".into(),
+                    reason: String::new(),
+                    message_id: None,
+                    created_at: now,
+                };
+                held_rows.push(held.clone());
+                outcomes.push(PostOutcome::Held(held));
                 continue;
             }
             seq += 1;
@@ -259,19 +333,19 @@ impl Database {
                 hidden_at: None,
                 pinned_at: None,
                 created_at: now,
+                credit: None,
             };
             rows.push(&message);
             by_client.insert(key, message.clone());
             outcomes.push(PostOutcome::Committed(message));
         }
 
+        for held in &held_rows {
+            insert_held(&mut tx, held).await?;
+        }
         if seq > locked.last_seq {
             rows.insert(&mut tx, session_id, now).await?;
-            sqlx::query("UPDATE sessions SET last_seq = $2 WHERE id = $1")
-                .bind(session_id)
-                .bind(seq)
-                .execute(&mut *tx)
-                .await?;
+            crate::notify::advance_stream(&mut tx, session_id, seq).await?;
         }
         tx.commit().await?;
         Ok(PostBatch { prev_last_seq: locked.last_seq, outcomes })
@@ -300,11 +374,26 @@ impl Database {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
+        let events = self.attach_unhidden(events).await?;
         let mut entries: Vec<StreamEntry> =
             messages.into_iter().map(StreamEntry::Message).chain(events.into_iter().map(StreamEntry::Event)).collect();
         entries.sort_by_key(StreamEntry::seq);
         entries.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(entries)
+    }
+
+    /// An `unhidden` frame carries the message it restores: read them for replay.
+    async fn attach_unhidden(&self, mut events: Vec<StoredEvent>) -> Result<Vec<StoredEvent>, StorageError> {
+        let ids: Vec<Uuid> = events.iter().filter(|e| e.kind == "unhidden").filter_map(|e| e.message_id).collect();
+        if ids.is_empty() {
+            return Ok(events);
+        }
+        let messages: Vec<StoredMessage> =
+            sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.id = ANY($1)")).bind(&ids).fetch_all(&self.pool).await?;
+        for event in events.iter_mut().filter(|e| e.kind == "unhidden") {
+            event.message = messages.iter().find(|m| Some(m.id) == event.message_id).cloned().map(Box::new);
+        }
+        Ok(events)
     }
 
     /// Visible messages after `after`, in stream order: the transcript, a page at a time.
@@ -402,9 +491,123 @@ impl Database {
     }
 }
 
+/// What a batch of posts is checked against: the series' hold rules, its restrictions on the
+/// batch's authors, and the batch's posts already held. Read in one round trip (two when the
+/// session has held posts, three under the first-time policy), under the session lock.
+struct BatchRules {
+    policy: HoldPolicy,
+    blocked_terms: Vec<String>,
+    restricted: HashMap<Uuid, (RestrictionKind, Option<DateTime<Utc>>)>,
+    held: HashMap<(Uuid, String), HeldPost>,
+    /// Authors with an accepted post in the series (only read under the first-time policy).
+    regulars: HashSet<Uuid>,
+}
+
+impl BatchRules {
+    async fn read(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        session_id: Uuid,
+        posts: &[NewPost],
+        now: DateTime<Utc>,
+    ) -> Result<Self, StorageError> {
+        let authors: Vec<Uuid> = posts.iter().filter(|p| !p.exempt).map(|p| p.author_id).collect();
+        #[allow(clippy::type_complexity)]
+        let (series_id, policy, blocked_terms, has_held, restricted_users, restricted_kinds, restricted_until): (
+            Uuid,
+            String,
+            Vec<String>,
+            bool,
+            Vec<Uuid>,
+            Vec<String>,
+            Vec<Option<DateTime<Utc>>>,
+        ) = sqlx::query_as(
+            "SELECT se.id, se.hold_policy, se.blocked_terms,
+                    EXISTS (SELECT 1 FROM held_posts h WHERE h.session_id = s.id),
+                    COALESCE(array_agg(r.user_id) FILTER (WHERE r.user_id IS NOT NULL), '{}'),
+                    COALESCE(array_agg(r.kind) FILTER (WHERE r.user_id IS NOT NULL), '{}'),
+                    COALESCE(array_agg(r.until) FILTER (WHERE r.user_id IS NOT NULL), '{}')
+               FROM sessions s JOIN series se ON se.id = s.series_id
+               LEFT JOIN restrictions r ON r.series_id = se.id AND r.user_id = ANY($2)
+                                       AND (r.until IS NULL OR r.until > $3)
+              WHERE s.id = $1
+              GROUP BY se.id, s.id",
+        )
+        .bind(session_id)
+        .bind(&authors)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        let mut restricted = HashMap::new();
+        for ((user, kind), until) in restricted_users.into_iter().zip(restricted_kinds).zip(restricted_until) {
+            let kind = RestrictionKind::from_name(&kind).unwrap_or(RestrictionKind::Mute);
+            // A ban outranks a mute of the same person.
+            let entry = restricted.entry(user).or_insert((kind, until));
+            if kind == RestrictionKind::Ban {
+                *entry = (kind, until);
+            }
+        }
+        let held = if has_held {
+            let author_ids: Vec<Uuid> = posts.iter().map(|p| p.author_id).collect();
+            let client_ids: Vec<&str> = posts.iter().map(|p| p.client_id.as_str()).collect();
+            let rows: Vec<HeldPost> = sqlx::query_as(&format!(
+                "{HELD_SELECT} JOIN UNNEST($2::uuid[], $3::text[]) AS k(author_id, client_id)
+                     ON h.author_id = k.author_id AND h.client_id = k.client_id
+                  WHERE h.session_id = $1"
+            ))
+            .bind(session_id)
+            .bind(&author_ids)
+            .bind(&client_ids)
+            .fetch_all(&mut **tx)
+            .await?;
+            rows.into_iter().map(|h| ((h.author_id, h.client_id.clone()), h)).collect()
+        } else {
+            HashMap::new()
+        };
+        let policy = HoldPolicy::parse(&policy)?;
+        let regulars = if policy == HoldPolicy::FirstTime && !authors.is_empty() {
+            sqlx::query_scalar(
+                "SELECT DISTINCT m.author_id FROM messages m JOIN sessions s ON s.id = m.session_id
+                  WHERE s.series_id = $1 AND m.author_id = ANY($2) AND m.kind = 'post'",
+            )
+            .bind(series_id)
+            .bind(&authors)
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .collect()
+        } else {
+            HashSet::new()
+        };
+        Ok(BatchRules { policy, blocked_terms, restricted, held, regulars })
+    }
+}
+
+async fn insert_held(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, held: &HeldPost) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO held_posts (id, session_id, author_id, client_id, text, reply_to, quote_of, answers_question,
+                                 hashtags, mentions, held_because, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(held.id)
+    .bind(held.session_id)
+    .bind(held.author_id)
+    .bind(&held.client_id)
+    .bind(&held.text)
+    .bind(held.reply_to)
+    .bind(held.quote_of)
+    .bind(held.answers_question)
+    .bind(&held.hashtags)
+    .bind(&held.mentions)
+    .bind(&held.held_because)
+    .bind(held.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Column arrays for one multi-row `INSERT ... SELECT FROM UNNEST`.
 #[derive(Default)]
-struct InsertRows {
+pub(crate) struct InsertRows {
     id: Vec<Uuid>,
     seq: Vec<i64>,
     author_id: Vec<Uuid>,
@@ -420,7 +623,7 @@ struct InsertRows {
 }
 
 impl InsertRows {
-    fn push(&mut self, m: &StoredMessage) {
+    pub(crate) fn push(&mut self, m: &StoredMessage) {
         self.id.push(m.id);
         self.seq.push(m.seq);
         self.author_id.push(m.author_id.unwrap_or_default());
@@ -434,7 +637,7 @@ impl InsertRows {
         self.mentions.push(m.mentions.join(" "));
     }
 
-    async fn insert(
+    pub(crate) async fn insert(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
         session_id: Uuid,

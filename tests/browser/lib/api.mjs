@@ -67,3 +67,22 @@ export async function releaseQuestion({ host, session, text, base }) {
   await call(`/sessions/${session.id}/questions`, { method: 'PUT', token: host.token, body: { questions: [{ text }] }, base });
   return call(`/sessions/${session.id}/questions/release`, { method: 'POST', token: host.token, base });
 }
+
+/** The series' path segment for a hashtag ("#WeNurses" → "WeNurses"). */
+export function seriesPath(series) {
+  return `/series/${encodeURIComponent(series.hashtag.slice(1))}`;
+}
+
+/** The owner appoints `handle` as `role` (host or moderator) in the series. */
+export async function appoint({ host, series, base }, handle, role = 'moderator') {
+  await call(`${seriesPath(series)}/members/${encodeURIComponent(handle.replace(/^@/, ''))}`, {
+    method: 'PUT', token: host.token, body: { role }, base,
+  });
+}
+
+/** The owner sets the series' moderation rules. */
+export function setRules({ host, series, base }, { holdPolicy = 'off', blockedTerms = [], slowModeSeconds = 0 } = {}) {
+  return call(`${seriesPath(series)}/rules`, {
+    method: 'PUT', token: host.token, body: { hold_policy: holdPolicy, blocked_terms: blockedTerms, slow_mode_seconds: slowModeSeconds }, base,
+  });
+}

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { axeViolations, launch, newContext, screenshot, SIZES } from '../lib/browser.mjs';
 import { eventually, pendingCount, post, streamSeqs, streamTexts, waitConnected } from '../lib/chat.mjs';
-import { HOST, ME, OTHER, SESSION_ID, messageView, scriptedServer } from '../lib/scripted.mjs';
+import { HOST, ME, OTHER, SESSION_ID, messageView, newId, scriptedServer } from '../lib/scripted.mjs';
 
 let browser;
 
@@ -314,6 +314,62 @@ test('a reload frame drops local state and replays the stream from the start', a
   assert.equal(resume.after, 0);
   await eventually(async () => (await streamTexts(page)).join() === 'alpha,beta', 'replayed');
   assert.deepEqual(await streamSeqs(page), [1, 2]);
+  assert.deepEqual(context.problems, []);
+  await context.close();
+});
+
+/** A held post as the server sends it to moderators. */
+function heldView(text, author = OTHER) {
+  return { id: newId(), session_id: SESSION_ID, author, client_id: `c-${text}`, text, held_because: 'first_time', status: 'pending', reason: '', created_at: new Date().toISOString() };
+}
+
+test('the hold queue follows the moderator frames, is announced once per batch, and is read again on moderation_resync', async () => {
+  const queued = [heldView('Waiting since before you came')];
+  let heldReads = 0;
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  const server = await scriptedServer(page, { role: 'moderator' });
+  server.post('A normal post');
+  // The console's HTTP reads, answered here like the socket.
+  await page.route(`**/api/v1/sessions/${SESSION_ID}/held?status=pending`, (route) => {
+    heldReads += 1;
+    return route.fulfill({ json: queued });
+  });
+  for (const path of ['reports', 'backchannel']) await page.route(`**/api/v1/sessions/${SESSION_ID}/${path}`, (route) => route.fulfill({ json: [] }));
+  await page.route('**/api/v1/series/WeNurses/restrictions', (route) => route.fulfill({ json: [] }));
+  await page.goto(`/chat.html?session=${SESSION_ID}`);
+  await waitConnected(page);
+  const list = page.locator('#hold-list > li');
+  await list.first().waitFor();
+  assert.equal(heldReads, 1, 'read once on connect');
+  assert.match(await list.first().textContent(), /Waiting since before you came.*First post in this series/);
+  await page.evaluate(() => {
+    window.__announcements = [];
+    new MutationObserver(() => window.__announcements.push(document.getElementById('announcer').textContent))
+      .observe(document.getElementById('announcer'), { childList: true, characterData: true, subtree: true });
+  });
+
+  const a = heldView('Second in the queue');
+  const b = heldView('Third in the queue');
+  server.send({ type: 'held_for_review', held: a });
+  server.send({ type: 'held_for_review', held: b });
+  server.send({ type: 'held_for_review', held: b }); // the same one again changes nothing
+  await eventually(async () => (await list.count()) === 3, 'three in the queue');
+  assert.equal(await page.locator('#hold-count').textContent(), '(3)');
+  await page.waitForFunction(() => window.__announcements.length >= 1);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.deepEqual(await page.evaluate(() => window.__announcements), ['3 posts wait for review.'], 'one announcement for the batch');
+
+  // Another moderator decides one: it leaves this queue too.
+  server.send({ type: 'held_decided', held_id: a.id, status: 'approved' });
+  await eventually(async () => (await list.count()) === 2, 'decided elsewhere');
+  assert.equal(await page.locator('#hold-list', { hasText: 'Second in the queue' }).count(), 0);
+
+  // Fell behind: the page reads the queue again and shows what the server has now.
+  queued.splice(0, queued.length, heldView('Only this one now'));
+  server.send({ type: 'moderation_resync', reason: 'fell behind' });
+  await eventually(async () => (await list.count()) === 1 && /Only this one now/.test(await list.first().textContent()), 'queue re-read');
+  assert.equal(heldReads, 2);
   assert.deepEqual(context.problems, []);
   await context.close();
 });

@@ -175,6 +175,9 @@ test('axe-core finds no WCAG A/AA violations on the chat and transcript pages', 
   for (const [name, p] of [['chat (participant)', page], ['chat (viewer)', vpage], ['transcript', tpage]]) {
     for (const size of SIZES) {
       await p.setViewportSize(size);
+      // From the top, as a reader arrives: mid-scroll, the sticky question box partly covers
+      // whatever passes under it, which axe's target-size rule counts against that link.
+      await p.evaluate(() => window.scrollTo(0, 0));
       // Contrast does not depend on the width: the dark scheme is checked once, at 1280 px.
       for (const colorScheme of size.width < 1000 ? ['light'] : ['light', 'dark']) {
         await p.emulateMedia({ colorScheme });

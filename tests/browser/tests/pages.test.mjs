@@ -42,7 +42,7 @@ test('home lists live and upcoming sessions in the viewer\'s local time', async 
   assert.equal(await page.locator('#host-tools').isVisible(), false, 'host tools need a sign-in');
 
   // The upcoming session's page shows a countdown.
-  await card.getByRole('link').click();
+  await card.getByRole('link', { name: `Open ${upcoming.session.hashtag} chat page` }).click();
   await waitConnected(page);
   assert.match(await page.locator('#chat-when').textContent(), /^Starts in (23 h 5\d min|1 d 0 h)/);
   assert.deepEqual(context.problems, []);
@@ -114,6 +114,13 @@ test('a host creates a series, schedules a session and starts it from the home p
   await waitConnected(page);
   assert.equal(await page.locator('h1').textContent(), hashtag);
   assert.match(await page.locator('#chat-status').textContent(), /Live/);
+  // Hosts can add time: the end shown in the header moves 15 minutes later.
+  const endsBefore = await page.locator('#chat-when time').getAttribute('datetime');
+  await page.getByRole('button', { name: 'Add 15 minutes' }).click();
+  await eventually(async () => {
+    const endsAfter = await page.locator('#chat-when time').getAttribute('datetime');
+    return Date.parse(endsAfter) - Date.parse(endsBefore) === 15 * 60 * 1000;
+  }, 'the end moved by 15 minutes');
   // Hosts get an "End the chat" control on the chat page.
   assert.equal(await page.getByRole('button', { name: 'End the chat' }).isVisible(), true);
   page.once('dialog', (dialog) => dialog.accept());

@@ -9,8 +9,11 @@ import { formatCountdown } from '../../../web/js/time.js';
 import { ChatState, isStreamFrame } from '../../../web/js/chat/state.js';
 import { Outbox, retryAfterSeconds } from '../../../web/js/chat/outbox.js';
 import { Announcer, summarise } from '../../../web/js/chat/announcer.js';
-import { LiveConnection } from '../../../web/js/chat/connection.js';
+import { LiveConnection, fatalClose } from '../../../web/js/chat/connection.js';
 import { describeError } from '../../../web/js/chat/errors.js';
+import { sizeStep } from '../../../web/js/transcript/word-cloud.js';
+import { activitySummary } from '../../../web/js/transcript/activity-chart.js';
+import { sortProposals, takesQuestions } from '../../../web/js/chat/proposals.js';
 
 test('characters are counted as the server counts them: code points of the trimmed text', () => {
   assert.equal(codePointLength(''), 0);
@@ -126,6 +129,91 @@ test('the outbox keeps posts (and their client_id) until acked, across page relo
   assert.equal(store.has('k'), false);
 });
 
+test('moderation in the stream state: welcome.pinned, hidden messages only for moderators', () => {
+  const pinnedView = { id: 'old', seq: 1, kind: 'post', text: 'Pinned long ago', pinned: true, created_at: 'x' };
+  const participant = new ChatState();
+  participant.welcome({ session: { status: 'live' }, role: 'participant', you: { id: 'me' }, pinned: [pinnedView], slow_mode_seconds: 30, last_seq: 5 });
+  assert.deepEqual(participant.pinnedMessages().map((m) => m.text), ['Pinned long ago'], 'shown from welcome before any replay');
+  assert.equal(participant.slowModeSeconds, 30);
+  assert.equal(participant.canModerate, false);
+  participant.apply(msg(1, 'spam'));
+  assert.equal(participant.isVisible(participant.messages.get('id-1')), true);
+  participant.apply(frame('message_hidden', 2, { message_id: 'id-1' }));
+  assert.equal(participant.isVisible(participant.messages.get('id-1')), false);
+  // A hidden message replayed to a participant is a stub without text: never shown.
+  participant.apply(frame('message_hidden', 3, { message_id: 'stub' }));
+  assert.equal(participant.isVisible(participant.messages.get('stub')), false);
+  participant.apply(frame('message_unpinned', 4, { message_id: 'old' }));
+  assert.deepEqual(participant.pinnedMessages(), []);
+
+  const moderator = new ChatState();
+  moderator.welcome({ session: { status: 'live' }, role: 'moderator', you: { id: 'mod' }, pinned: [] });
+  assert.equal(moderator.canModerate, true);
+  moderator.apply(frame('message', 1, { message: { id: 'h', seq: 1, kind: 'post', text: 'rude', hidden: true } }));
+  assert.equal(moderator.isVisible(moderator.messages.get('h')), true, 'moderators see hidden messages (marked)');
+  moderator.apply(frame('message_pinned', 2, { message_id: 'h' }));
+  assert.equal(moderator.messages.get('h').pinned, true);
+});
+
+test('held and rejected posts in the outbox: held ones go again on reconnect, rejected ones never', () => {
+  const store = new Map();
+  const storage = { getItem: (k) => store.get(k) ?? null, setItem: (k, v) => store.set(k, v), removeItem: (k) => store.delete(k) };
+  const outbox = new Outbox(storage, 'k');
+  const held = outbox.add('needs a look');
+  const rejected = outbox.add('advert');
+  assert.equal(outbox.held({ client_id: held.clientId, held_id: 'h1', held_because: 'all' }).state, 'held');
+  assert.equal(outbox.rejected({ client_id: rejected.clientId, held_id: 'h2', reason: 'off topic' }).state, 'rejected');
+  assert.deepEqual(outbox.unsent().map((i) => i.clientId), [held.clientId]);
+  const reloaded = new Outbox(storage, 'k');
+  assert.equal(reloaded.get(held.clientId).state, 'held', 'still pending approval after a reload');
+  assert.equal(reloaded.get(rejected.clientId).state, 'rejected');
+  assert.equal(reloaded.get(rejected.clientId).error.message, 'off topic');
+  assert.equal(outbox.fail(held.clientId, 'slow_mode', 'slow mode: one post every 30 s; try again in 12 s').state, 'retrying');
+  assert.equal(retryAfterSeconds('slow mode: one post every 30 s; try again in 12 s'), 12);
+  assert.equal(outbox.ack({ client_id: held.clientId, seq: 4, message_id: 'm4' }).state, 'sent', 'approval acks it');
+});
+
+test('close codes: a ban stops for good, a lost sign-in asks to sign in, others reconnect', async () => {
+  assert.deepEqual(fatalClose(4003, 'banned').banned, true);
+  assert.equal(fatalClose(4003, 'banned').signIn, undefined);
+  assert.equal(fatalClose(4003, 'sign in to join').signIn, true);
+  assert.match(fatalClose(4001, 'password changed').message, /password was changed.*Sign in again/);
+  assert.equal(fatalClose(4001, 'account deactivated').signIn, undefined, 'a deactivated account cannot sign in again');
+  assert.equal(fatalClose(4001, 'invalid token').signIn, true);
+  assert.equal(fatalClose(4001, 'token revoked').signIn, true);
+  assert.equal(fatalClose(1001, 'your role changed; reconnect'), null);
+  assert.equal(fatalClose(4008, 'too slow'), null);
+
+  FakeSocket.all = [];
+  const connection = new LiveConnection({ url: 'ws://x/live', resumeAfter: () => 0, WebSocketImpl: FakeSocket, backoff: () => 5 });
+  const closed = [];
+  connection.addEventListener('state', (e) => {
+    if (e.detail.state === 'closed') closed.push(e.detail);
+  });
+  connection.start();
+  await new Promise((r) => setTimeout(r, 5));
+  FakeSocket.all[0].receive({ type: 'welcome' });
+  FakeSocket.all[0].drop(1001, 'your role changed; reconnect');
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(FakeSocket.all.length, 2, 'a role change reconnects');
+  FakeSocket.all[1].receive({ type: 'welcome' });
+  FakeSocket.all[1].drop(4003, 'banned');
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(FakeSocket.all.length, 2, 'no reconnect after a ban');
+  assert.equal(closed[0].banned, true);
+  connection.stop();
+});
+
+test('keyed status lines replace each other, so a busy queue is one announcement', async () => {
+  const region = { textContent: '' };
+  const announcer = new Announcer(region, { intervalMs: 10, batchMs: 10 });
+  announcer.say('1 post waits for review.', 'hold');
+  announcer.say('2 posts wait for review.', 'hold');
+  announcer.say('1 open report.', 'reports');
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(region.textContent, '2 posts wait for review. 1 open report.');
+});
+
 test('the announcer summarises and paces: one announcement per interval at most', async () => {
   assert.equal(summarise([]), '');
   const m = (text, handle = '@jo') => ({ kind: 'post', text, author: { handle } });
@@ -156,6 +244,9 @@ test('error codes are explained in words', () => {
   assert.match(describeError('text_too_long', 'x', { limit: 280 }), /limit is 280/);
   assert.match(describeError('session_not_live'), /not open for posts/);
   assert.match(describeError('something_new'), /went wrong/);
+  assert.match(describeError('slow_mode', 'slow mode: one post every 30 s; try again in 12 s'), /Slow mode is on.*try again in 12 s/);
+  assert.match(describeError('muted', 'a moderator muted you until 20:45 UTC'), /muted you.*until 20:45 UTC/);
+  assert.match(describeError('banned', 'you are banned from this chat series'), /banned from this chat series/);
 });
 
 class FakeSocket {
@@ -243,10 +334,43 @@ test('the front end never builds HTML from strings and has no inline script or s
   for (const file of files.filter((f) => f.endsWith('.js'))) {
     const source = readFileSync(file, 'utf8');
     assert.doesNotMatch(source, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|\.style\.|setAttribute\('style'/, file);
+    // Parsing HTML is the search snippet's job alone (it keeps only <mark> and text).
+    if (!file.endsWith('/js/snippet.js')) assert.doesNotMatch(source, /DOMParser|parseFromString|createContextualFragment/, file);
   }
   for (const file of files.filter((f) => f.endsWith('.html'))) {
     const source = readFileSync(file, 'utf8');
     assert.doesNotMatch(source, /<style|\sstyle=|\son[a-z]+=|<script(?![^>]*\ssrc=)/i, file);
     assert.doesNotMatch(source, /https?:\/\//, `${file} loads nothing from elsewhere`);
   }
+});
+
+test('word cloud sizes grow with the count, from 1 to 6, the most used word the largest', () => {
+  assert.equal(sizeStep(50, 50), 6);
+  assert.equal(sizeStep(1, 50), 1);
+  assert.ok(sizeStep(10, 50) < sizeStep(30, 50));
+  assert.equal(sizeStep(0, 0), 1);
+});
+
+test('the activity summary names the total, the length and the busiest minute', () => {
+  assert.equal(activitySummary('2026-12-03T20:00:00Z', [0, 0, 0]), 'No messages were written.');
+  assert.match(activitySummary('2026-12-03T20:00:00Z', [1, 4, 2]), /^7 messages over 3 minutes; busiest minute .+ with 4\.$/);
+  assert.match(activitySummary('2026-12-03T20:00:00Z', [1]), /^1 message over 1 minute;/);
+});
+
+test('audience questions: when the form shows, and the two orders', () => {
+  assert.equal(takesQuestions('before', 'scheduled'), true);
+  assert.equal(takesQuestions('before', 'lobby'), true);
+  assert.equal(takesQuestions('before', 'live'), false);
+  assert.equal(takesQuestions('during', 'live'), true);
+  assert.equal(takesQuestions('during', 'lobby'), false);
+  assert.equal(takesQuestions('both', 'live'), true);
+  assert.equal(takesQuestions('both', 'closed'), false);
+  assert.equal(takesQuestions('off', 'live'), false);
+  const items = [
+    { id: 'a', votes: 1, created_at: '2026-01-01T10:00:00Z' },
+    { id: 'b', votes: 3, created_at: '2026-01-01T10:01:00Z' },
+    { id: 'c', votes: 1, created_at: '2026-01-01T10:02:00Z' },
+  ];
+  assert.deepEqual(sortProposals(items, 'votes').map((x) => x.id), ['b', 'a', 'c'], 'most votes, then oldest');
+  assert.deepEqual(sortProposals(items, 'time').map((x) => x.id), ['c', 'b', 'a'], 'newest first');
 });

@@ -37,3 +37,27 @@ fn the_dockerfile_ships_the_binary_and_the_web_front_end() {
     assert!(dockerfile.contains("TWEETCHAT_BIND=0.0.0.0:8080"), "listens beyond loopback inside the container");
     assert!(dockerfile.contains("USER tweetchat"), "does not run as root");
 }
+
+#[test]
+fn the_multi_instance_example_puts_two_instances_on_one_database_behind_the_proxy() {
+    let mut compose: Value =
+        serde_yaml::from_str(&repo_file("deploy/compose.multi.yml")).expect("deploy/compose.multi.yml is YAML");
+    compose.apply_merge().expect("merge keys resolve");
+    let services = &compose["services"];
+    let mut urls = Vec::new();
+    for name in ["tweetchat-1", "tweetchat-2"] {
+        let app = &services[name];
+        assert_eq!(app["build"]["context"].as_str(), Some(".."), "{name} is built from the repository");
+        assert_eq!(app["depends_on"]["postgres"]["condition"].as_str(), Some("service_healthy"));
+        assert!(app.get("ports").is_none(), "{name} is reached through the proxy only");
+        urls.push(app["environment"]["DATABASE_URL"].as_str().expect("DATABASE_URL").to_owned());
+        assert_eq!(app["environment"]["TWEETCHAT_PUBLIC_URL"].as_str(), Some("http://localhost:8080"));
+    }
+    assert_eq!(urls[0], urls[1], "both instances share one database");
+    assert!(urls[0].contains("@postgres:5432/"));
+    let proxy = &services["proxy"];
+    assert!(proxy["ports"].as_sequence().is_some_and(|p| p.iter().any(|p| p.as_str() == Some("8080:8080"))));
+    let caddyfile = repo_file("deploy/Caddyfile");
+    assert!(caddyfile.contains("reverse_proxy tweetchat-1:8080 tweetchat-2:8080"), "the proxy balances over both");
+    assert!(caddyfile.contains("health_uri /readyz"));
+}

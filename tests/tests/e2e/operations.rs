@@ -86,10 +86,43 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
     let (status, answer) = app.request(reqwest::Method::POST, "/api/v1/series", Some(&host.token), None).await;
     assert_eq!(status, 422, "{answer}");
     let (status, answer) = app.get("/api/v1/sessions/not-a-uuid", None).await;
-    assert!(status.is_client_error(), "{answer}");
+    assert_eq!((status.as_u16(), &answer["error"]["code"]), (422, &serde_json::json!("invalid")), "{answer}");
+    let (status, answer) =
+        app.get(&format!("/api/v1/sessions/{}/transcript?limit=many", uuid::Uuid::nil()), None).await;
+    assert_eq!((status.as_u16(), &answer["error"]["code"]), (422, &serde_json::json!("invalid")), "{answer}");
     let (status, answer) = app.get(&format!("/api/v1/sessions/{}", uuid::Uuid::nil()), None).await;
     assert_eq!(status, 404, "{answer}");
     assert_eq!(answer["error"]["code"], "not_found");
+
+    // A body far over the limit is refused unread, and the server says the connection is spent,
+    // so a pooling client does not send its next request into it; read bodies keep it open.
+    let connection = |response: &reqwest::Response| {
+        response.headers().get("connection").and_then(|v| v.to_str().ok()).map(str::to_owned)
+    };
+    let oversized = format!("{{\"hashtag\": \"#Big\", \"title\": \"{}\"}}", "x".repeat(4 * 1024 * 1024));
+    let response = app
+        .http
+        .post(format!("{}/api/v1/series", app.base))
+        .bearer_auth(&host.token)
+        .header("content-type", "application/json")
+        .body(oversized)
+        .send()
+        .await
+        .expect("oversized request");
+    assert_eq!(response.status(), 422);
+    assert_eq!(connection(&response).as_deref(), Some("close"));
+    let response = app
+        .http
+        .post(format!("{}/api/v1/series", app.base))
+        .bearer_auth(&host.token)
+        .json(&json!({"hashtag": "#Small", "title": "Small"}))
+        .send()
+        .await
+        .expect("small request");
+    assert_eq!(response.status(), 201);
+    assert_eq!(connection(&response), None, "a read body leaves the connection open");
+    let (status, _) = app.get("/api/v1/series/Big", None).await;
+    assert_eq!(status, 404, "nothing of the refused body was created");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,7 +131,7 @@ async fn sign_in_and_sign_out_control_the_token() {
     let alice = app.sign_up("alice").await;
     let (status, wrong) =
         app.post("/api/v1/auth/login", None, json!({"handle": "@alice", "password": "not the password"})).await;
-    assert_eq!(status, 422, "{wrong}");
+    assert_eq!((status.as_u16(), wrong["error"]["code"].as_str()), (401, Some("wrong_credentials")), "{wrong}");
     let (status, login) =
         app.post("/api/v1/auth/login", None, json!({"handle": "ALICE", "password": "a long enough password"})).await;
     assert_eq!(status, 200, "{login}");
@@ -112,4 +145,18 @@ async fn sign_in_and_sign_out_control_the_token() {
     assert_eq!(status, 401);
     let (status, _) = app.get("/api/v1/me", Some(&alice.token)).await;
     assert_eq!(status, 200, "other logins stay valid");
+
+    // A profile: display name and bio change; bad values change nothing.
+    let change = json!({"display_name": "Alice Nurse", "bio": "Ward 7, nights."});
+    let (status, me) = app.request(reqwest::Method::PATCH, "/api/v1/me", Some(&alice.token), Some(change)).await;
+    assert_eq!(
+        (status.as_u16(), me["display_name"].as_str(), me["bio"].as_str()),
+        (200, Some("Alice Nurse"), Some("Ward 7, nights."))
+    );
+    let (status, _) = app
+        .request(reqwest::Method::PATCH, "/api/v1/me", Some(&alice.token), Some(json!({"bio": "x".repeat(301)})))
+        .await;
+    assert_eq!(status, 422);
+    let (_, me) = app.get("/api/v1/me", Some(&alice.token)).await;
+    assert_eq!(me["bio"], "Ward 7, nights.");
 }

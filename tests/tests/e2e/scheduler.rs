@@ -151,12 +151,14 @@ async fn three_schedulers_over_one_database_perform_each_step_exactly_once() {
     let series = db.series_by_hashtag(&tweetchat_domain::Hashtag::parse("Busy").expect("tag")).await.expect("series");
     let now = Utc::now();
     let mut sessions = Vec::new();
-    for _ in 0..200 {
+    for i in 0..200 {
+        // Sessions of one series never overlap: one every 40 minutes, the latest a minute ahead.
+        let starts_at = now + Duration::minutes(1) - Duration::minutes(40 * i);
         let new = tweetchat_storage::sessions::NewSession {
             series_id: series.id,
             title: "due".into(),
-            starts_at: now + Duration::minutes(1),
-            ends_at: now + Duration::minutes(31),
+            starts_at,
+            ends_at: starts_at + Duration::minutes(30),
             lobby_lead: Duration::minutes(5),
             archive_grace: Duration::minutes(5),
         };

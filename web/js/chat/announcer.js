@@ -39,9 +39,15 @@ export class Announcer {
     this.schedule();
   }
 
-  /** A short status line ("Reconnected"), announced with the next batch. */
-  say(text) {
-    if (!this.statuses.includes(text)) this.statuses.push(text);
+  /**
+   * A short status line ("Reconnected"), announced with the next batch. With a `key`, a newer
+   * line replaces a waiting one of the same key ("3 posts wait for review" replaces "2 …"), so
+   * a busy queue is one announcement, not one per post.
+   */
+  say(text, key = text) {
+    const at = this.statuses.findIndex((s) => s.key === key);
+    if (at >= 0) this.statuses[at] = { key, text };
+    else this.statuses.push({ key, text });
     this.schedule();
   }
 
@@ -59,7 +65,7 @@ export class Announcer {
 
   flush() {
     this.timer = null;
-    const text = summarise(this.queue, this.statuses);
+    const text = summarise(this.queue, this.statuses.map((s) => s.text));
     this.queue = [];
     this.statuses = [];
     if (!text) return;

@@ -8,13 +8,35 @@
 
 import { backoffDelay } from '../backoff.js';
 
-/** Close codes after which reconnecting cannot help. */
-const FATAL_CLOSE = new Map([
-  [4001, 'Your sign-in is no longer valid. Sign in again.'],
-  [4003, 'You may not join this chat. Sign in to take part.'],
-  [4004, 'This chat does not exist.'],
-  [4009, 'This page is out of date. Reload it.'],
-]);
+/** 4001 reasons (docs/protocol.md): the credential this connection used stopped working. */
+const SIGNED_OUT = {
+  'signed out': { message: 'You signed out, so the live chat closed here. Sign in again to take part.', signIn: true },
+  'password changed': { message: 'Your password was changed, so this sign-in ended. Sign in again with the new password.', signIn: true },
+  'token revoked': { message: 'The token this connection used was revoked. Sign in again to take part.', signIn: true },
+  // Signing in again would not work: the account cannot sign in any more.
+  'account deactivated': { message: 'This account was deactivated, so the live chat closed.' },
+};
+
+/**
+ * What a close means when reconnecting cannot help, or null when it can. `signIn`: a new
+ * sign-in would let the person back in; a ban would not, so no reconnect and no prompt.
+ */
+export function fatalClose(code, reason = '') {
+  switch (code) {
+    case 4001:
+      return SIGNED_OUT[reason] ?? { message: 'Your sign-in is no longer valid. Sign in again to take part.', signIn: true };
+    case 4003:
+      return reason === 'banned'
+        ? { message: 'You are banned from this chat series, so the live chat has closed for you.', banned: true }
+        : { message: 'This chat is for signed-in participants. Sign in to join.', signIn: true };
+    case 4004:
+      return { message: 'This chat does not exist.' };
+    case 4009:
+      return { message: 'This page is out of date. Reload it.' };
+    default:
+      return null;
+  }
+}
 
 const PING_EVERY_MS = 25000;
 /** No frame at all for this long (the server pings every 20 s): the link is dead. */
@@ -159,8 +181,9 @@ export class LiveConnection extends EventTarget {
     this.socket = null;
     this.welcomed = false;
     if (this.stopped) return;
-    if (FATAL_CLOSE.has(code)) {
-      this.setState('closed', { reason: FATAL_CLOSE.get(code), code });
+    const fatal = fatalClose(code, reason);
+    if (fatal) {
+      this.setState('closed', { ...fatal, reason: fatal.message, code });
       return;
     }
     if (this.liveSince && Date.now() - this.liveSince > HEALTHY_AFTER_MS) this.attempt = 0;

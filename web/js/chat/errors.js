@@ -2,6 +2,9 @@
 
 const TEXT = {
   rate_limited: 'You are posting quickly, so this waits a moment and is sent again.',
+  slow_mode: 'Slow mode is on, so this waits its turn and is sent again.',
+  muted: 'A moderator muted you: you can read the chat but not post for now.',
+  banned: 'You are banned from this chat series and cannot post here.',
   busy: 'The chat is busy; sending again shortly.',
   internal: 'The server had a problem; sending again shortly.',
   session_not_live: 'The chat is not open for posts right now.',
@@ -26,7 +29,7 @@ const NOT_A_POST = {
 export function describeError(code, serverMessage, { limit, post = true } = {}) {
   let text = (!post && NOT_A_POST[code]) || TEXT[code] || 'Something went wrong.';
   if (code === 'text_too_long' && limit) text = `The message is too long: the limit is ${limit} characters.`;
-  if (serverMessage && (code === 'rate_limited' || code === 'invalid_field' || code === 'forbidden')) {
+  if (serverMessage && ['rate_limited', 'slow_mode', 'muted', 'invalid_field', 'forbidden'].includes(code)) {
     text = `${text} (${serverMessage})`;
   }
   return text;

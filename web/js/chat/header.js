@@ -3,7 +3,7 @@
 // through the announcer.
 
 import { el, replaceChildren } from '../dom.js';
-import { STATUS_LABELS, statusBadge, transcriptHref } from '../session-card.js';
+import { STATUS_LABELS, seriesHref, statusBadge, transcriptHref } from '../session-card.js';
 import { formatCountdown, formatDateTime, formatTime } from '../time.js';
 
 const CONNECTION_TEXT = {
@@ -20,6 +20,7 @@ export class ChatHeader {
   constructor(root = document) {
     this.hashtag = root.getElementById('chat-hashtag');
     this.title = root.getElementById('chat-title');
+    this.series = root.getElementById('chat-series');
     this.status = root.getElementById('chat-status');
     this.when = root.getElementById('chat-when');
     this.presence = root.getElementById('chat-presence');
@@ -33,6 +34,8 @@ export class ChatHeader {
     this.session = session;
     this.hashtag.textContent = session.hashtag;
     this.title.textContent = session.title;
+    this.series.href = seriesHref(session.hashtag);
+    this.series.textContent = `About ${session.hashtag}`;
     document.title = `${session.hashtag} live chat: tweetchat`;
     replaceChildren(this.status, statusBadge(session.status));
     this.ended.hidden = !['closed', 'archived', 'cancelled'].includes(session.status);

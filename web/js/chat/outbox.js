@@ -2,7 +2,10 @@
 // reconnects and page reloads (sessionStorage), so a retry never posts twice: the server
 // answers a known client_id with the original ack.
 
-export const RETRY_CODES = new Set(['rate_limited', 'busy', 'internal']);
+export const RETRY_CODES = new Set(['rate_limited', 'slow_mode', 'busy', 'internal']);
+
+/** States kept across page reloads as they are; any other becomes 'sending' again. */
+const KEPT_STATES = new Set(['failed', 'held', 'rejected']);
 
 export function newClientId() {
   const random = globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
@@ -25,7 +28,7 @@ export class Outbox {
       const saved = JSON.parse(this.storage.getItem(this.key) ?? '[]');
       for (const item of saved) {
         if (item && typeof item.clientId === 'string' && typeof item.text === 'string') {
-          this.items.set(item.clientId, { ...item, state: item.state === 'failed' ? 'failed' : 'sending', attempts: 0 });
+          this.items.set(item.clientId, { ...item, state: KEPT_STATES.has(item.state) ? item.state : 'sending', attempts: 0 });
         }
       }
     } catch {
@@ -64,9 +67,34 @@ export class Outbox {
     return frame;
   }
 
-  /** Items to (re)send when the connection is up. */
+  /**
+   * Items to (re)send when the connection is up. Held posts go again too: a decision made
+   * while we were away reaches only connected sockets, and a retry with the same client_id is
+   * answered with the decision (ack, post_rejected) or post_held again.
+   */
   unsent() {
-    return [...this.items.values()].filter((item) => item.state === 'sending' || item.state === 'retrying');
+    return [...this.items.values()].filter((item) => ['sending', 'retrying', 'held'].includes(item.state));
+  }
+
+  /** A moderator must approve this post before anyone sees it. */
+  held(frame) {
+    const item = this.items.get(frame.client_id);
+    if (!item || item.state === 'sent') return null;
+    item.state = 'held';
+    item.heldBecause = frame.held_because ?? null;
+    item.error = null;
+    this.#save();
+    return item;
+  }
+
+  /** A moderator rejected this held post; it never appeared. */
+  rejected(frame) {
+    const item = this.items.get(frame.client_id);
+    if (!item || item.state === 'sent') return null;
+    item.state = 'rejected';
+    item.error = { code: 'rejected', message: frame.reason ?? '' };
+    this.#save();
+    return item;
   }
 
   /** The ack for one of ours: it is committed at `seq`. Returns the item, or null if unknown. */

@@ -26,6 +26,7 @@ export class ChatState {
     this.role = 'viewer';
     this.you = null;
     this.limits = { max_text_chars: 280, max_frame_bytes: 16384, posts_per_minute: 30 };
+    this.slowModeSeconds = 0;
     this.reset();
   }
 
@@ -36,6 +37,8 @@ export class ChatState {
     this.messages = new Map();
     /** Pinned message ids, oldest pin first. */
     this.pinned = [];
+    /** The pinned messages as `welcome` gave them, for pins older than what we hold. */
+    this.pinnedViews = new Map();
     /** Question number → message id, for "Jump to Q<n>". */
     this.questions = new Map();
     this.currentQuestion = null;
@@ -47,6 +50,12 @@ export class ChatState {
     this.you = frame.you ?? null;
     if (frame.limits) this.limits = frame.limits;
     this.currentQuestion = frame.current_question ?? null;
+    this.slowModeSeconds = Number(frame.slow_mode_seconds) || 0;
+    // The pins as they are now; the entries replayed after this keep them current.
+    if (Array.isArray(frame.pinned)) {
+      this.pinned = frame.pinned.map((m) => m.id);
+      this.pinnedViews = new Map(frame.pinned.map((m) => [m.id, { ...m }]));
+    }
   }
 
   get status() {
@@ -55,6 +64,17 @@ export class ChatState {
 
   get canPost() {
     return Boolean(this.you) && this.role !== 'viewer';
+  }
+
+  /** Moderators and up see hidden messages (marked) and get the console. */
+  get canModerate() {
+    return ['moderator', 'host', 'owner', 'admin'].includes(this.role);
+  }
+
+  /** Whether a message is shown to this person: hidden ones only to moderators. */
+  isVisible(message) {
+    if (!message || typeof message.text !== 'string') return false;
+    return !message.hidden || this.canModerate;
   }
 
   get isHost() {
@@ -79,7 +99,8 @@ export class ChatState {
   #effect(frame) {
     switch (frame.type) {
       case 'message':
-        this.messages.set(frame.message.id, { ...frame.message });
+        // The pin list is kept by welcome.pinned and the pin entries, not by this flag.
+        this.messages.set(frame.message.id, { ...frame.message, pinned: this.pinned.includes(frame.message.id) });
         return { kind: 'added', message: this.messages.get(frame.message.id) };
       case 'question_released': {
         const message = { ...frame.message };
@@ -103,16 +124,19 @@ export class ChatState {
         return { kind: 'hidden', id: frame.message_id };
       }
       case 'message_unhidden': {
-        const message = { ...frame.message, hidden: false };
+        const message = { ...frame.message, hidden: false, pinned: this.pinned.includes(frame.message.id) };
         this.messages.set(message.id, message);
         return { kind: 'unhidden', message };
       }
       case 'message_pinned':
-        if (!this.pinned.includes(frame.message_id)) this.pinned.push(frame.message_id);
-        return { kind: 'pins' };
-      case 'message_unpinned':
+      case 'message_unpinned': {
+        const pinned = frame.type === 'message_pinned';
         this.pinned = this.pinned.filter((id) => id !== frame.message_id);
-        return { kind: 'pins' };
+        if (pinned) this.pinned.push(frame.message_id);
+        const known = this.messages.get(frame.message_id);
+        if (known) known.pinned = pinned;
+        return { kind: 'pins', id: frame.message_id };
+      }
       case 'liked': {
         const known = this.messages.get(frame.message_id);
         if (known) known.likes = frame.likes;
@@ -132,7 +156,7 @@ export class ChatState {
   /** Pinned messages that can still be shown, newest pin first. */
   pinnedMessages() {
     return this.pinned
-      .map((id) => this.messages.get(id))
+      .map((id) => this.messages.get(id) ?? this.pinnedViews.get(id))
       .filter((m) => m && !m.hidden && m.text !== undefined)
       .reverse();
   }

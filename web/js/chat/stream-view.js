@@ -8,7 +8,7 @@ import { authorName, fillMessage, likeText, renderMessage, textNodes } from '../
 const NEAR_BOTTOM_PX = 160;
 
 export class StreamView {
-  constructor({ state, root = document, onLike, onReply, onPendingAction, likes }) {
+  constructor({ state, root = document, onLike, onReply, onPendingAction, likes, tools = null }) {
     this.state = state;
     this.list = root.getElementById('stream');
     this.pendingList = root.getElementById('pending');
@@ -23,6 +23,8 @@ export class StreamView {
     this.onReply = onReply;
     this.onPendingAction = onPendingAction;
     this.likes = likes;
+    /** tools(message) → the report / moderate disclosures for this person, or null. */
+    this.tools = tools;
     this.paused = false;
     this.held = [];
     /** id → li for rendered messages. */
@@ -37,10 +39,19 @@ export class StreamView {
       mine: this.state.isMine(message),
       lookup: (id) => this.state.messages.get(id) ?? null,
       questionId: (n) => this.state.questions.get(n) ?? null,
-      actions: this.state.canPost && message.kind !== 'notice'
+      actions: this.state.canPost && message.kind !== 'notice' && !message.hidden
         ? { liked: this.likes.has(message.id), onLike: this.onLike, onReply: this.onReply }
         : null,
+      moderator: this.state.canModerate,
+      tools: this.tools,
     };
+  }
+
+  /** Draws every message again (the role changed, so the tools and hidden ones differ). */
+  rerenderAll() {
+    for (const id of [...this.rendered.keys()]) this.update(id);
+    const shown = [...this.state.messages.values()].filter((m) => !this.rendered.has(m.id) && this.state.isVisible(m));
+    if (shown.length) this.show(shown.sort((a, b) => a.seq - b.seq));
   }
 
   clear() {
@@ -84,8 +95,12 @@ export class StreamView {
     if (stick && !this.paused) StreamView.scrollToBottom();
   }
 
-  /** Puts a message's item in seq order (usually at the end). */
+  /** Puts a message's item in seq order (usually at the end); hidden ones only for moderators. */
   place(message) {
+    if (!this.state.isVisible(message)) {
+      this.remove(message.id);
+      return null;
+    }
     const existing = this.rendered.get(message.id);
     if (existing) {
       fillMessage(existing, message, this.options(message));
@@ -104,11 +119,22 @@ export class StreamView {
     return li;
   }
 
-  /** Re-render a message in place (hidden, unhidden, likes). */
+  /** Re-render a message in place (hidden, unhidden, pinned); a hidden one leaves non-moderators' pages. */
   update(id) {
     const li = this.rendered.get(id);
     const message = this.state.messages.get(id);
-    if (li && message) fillMessage(li, message, this.options(message));
+    if (!li || !message) return;
+    if (!this.state.isVisible(message)) this.remove(id);
+    else fillMessage(li, message, this.options(message));
+  }
+
+  remove(id) {
+    const li = this.rendered.get(id);
+    if (!li) return;
+    li.remove();
+    this.rendered.delete(id);
+    this.empty.hidden = this.rendered.size > 0;
+    if (this.state.messages.get(id)?.kind === 'question') this.refreshJumpLinks();
   }
 
   setLikes(id, likes) {
@@ -128,7 +154,7 @@ export class StreamView {
     if (!paused && this.held.length) {
       const messages = this.held.map((id) => this.state.messages.get(id)).filter(Boolean);
       this.held = [];
-      const first = messages.find((m) => !m.hidden);
+      const first = messages.find((m) => this.state.isVisible(m));
       this.show(messages);
       if (first) {
         const li = this.rendered.get(first.id);
@@ -182,11 +208,14 @@ export class StreamView {
     const marker = {
       sending: item.offline ? 'Waiting for the connection…' : 'Sending…',
       retrying: 'Waiting to send again…',
+      held: 'Pending approval',
       failed: 'Not sent',
+      rejected: 'Not posted',
       sent: 'Sent',
     }[item.state];
-    li.dataset.state = item.state === 'sent' ? 'sent' : item.state === 'failed' ? 'failed' : 'pending';
-    li.classList.toggle('failed', item.state === 'failed');
+    const stopped = item.state === 'failed' || item.state === 'rejected';
+    li.dataset.state = { sent: 'sent', failed: 'failed', rejected: 'rejected', held: 'held' }[item.state] ?? 'pending';
+    li.classList.toggle('failed', stopped);
     const parts = [
       el('p', { class: 'msg-head' },
         el('span', { class: 'msg-author' }, you?.display_name ?? 'You'), ' ',
@@ -194,17 +223,23 @@ export class StreamView {
         el('span', { class: 'pending-marker' }, marker)),
       el('p', { class: 'msg-text' }, item.text),
     ];
-    if (item.state === 'failed' || item.state === 'retrying') {
+    if (item.state === 'held') {
+      parts.push(el('p', { class: 'msg-reply' }, 'Only you can see this until a moderator approves it.'));
+    } else if (item.state === 'rejected') {
+      const why = item.error?.message;
+      parts.push(el('p', { class: 'msg-reply' }, `A moderator did not approve this message${why ? `: ${why}` : '.'}`));
+    } else if (item.state === 'failed' || item.state === 'retrying') {
       if (item.error) parts.push(el('p', { class: 'msg-reply' }, item.error.text ?? item.error.message));
     }
-    if (item.state === 'failed') {
-      const retry = el('button', { type: 'button', class: 'secondary small' }, 'Try again');
-      retry.addEventListener('click', () => this.onPendingAction('retry', item.clientId));
+    if (stopped) {
+      // A rejected post sent again would only be rejected again: it can be edited or dropped.
+      const retry = item.state === 'failed' ? el('button', { type: 'button', class: 'secondary small' }, 'Try again') : null;
+      retry?.addEventListener('click', () => this.onPendingAction('retry', item.clientId));
       const edit = el('button', { type: 'button', class: 'secondary small' }, 'Edit');
       edit.addEventListener('click', () => this.onPendingAction('edit', item.clientId));
       const discard = el('button', { type: 'button', class: 'secondary small' }, 'Discard');
       discard.addEventListener('click', () => this.onPendingAction('discard', item.clientId));
-      parts.push(el('div', { class: 'msg-actions' }, retry, edit, discard));
+      parts.push(el('div', { class: 'msg-actions' }, [retry, edit, discard].filter(Boolean)));
     }
     li.replaceChildren(...parts);
     if (StreamView.nearBottom()) StreamView.scrollToBottom();

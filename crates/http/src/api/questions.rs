@@ -1,12 +1,13 @@
 //! A session's question plan: hosts prepare it, the scheduler (or a host) releases it.
 
 use super::JsonBody;
+use super::Path;
 use super::sessions::require_role;
 use crate::auth::{MaybeSignedIn, SignedIn};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tweetchat_domain::{MessageText, Role};
@@ -47,6 +48,8 @@ pub struct QuestionView {
     pub released_at: Option<DateTime<Utc>>,
     /// Released more than a minute after it was due (the server was down, say).
     pub released_late: bool,
+    /// Promoted from an audience proposal: who asked it (`@handle`, or "a participant").
+    pub credit: Option<String>,
 }
 
 impl From<Question> for QuestionView {
@@ -62,6 +65,7 @@ impl From<Question> for QuestionView {
             due_at: q.due_at,
             released_at: q.released_at,
             released_late: q.released_late,
+            credit: q.credit,
         }
     }
 }

@@ -1,17 +1,18 @@
 //! Chat series and scheduling their sessions.
 
 use super::JsonBody;
+use super::Path;
 use super::sessions::{SessionDetail, require_role};
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use tweetchat_domain::{Hashtag, Role, Title};
-use tweetchat_storage::series::{NewSeries, Series};
+use tweetchat_storage::series::{NewSeries, Series, SeriesDetails};
 use tweetchat_storage::sessions::NewSession;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -118,6 +119,56 @@ pub async fn get(State(state): State<AppState>, Path(hashtag): Path<String>) -> 
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+pub struct EditSeries {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// An IANA time zone name. Sessions already scheduled keep their instants.
+    pub time_zone: Option<String>,
+    pub default_duration_minutes: Option<i32>,
+    pub allow_viewers: Option<bool>,
+}
+
+/// Change a series' title, description, time zone, default duration or whether viewers may
+/// watch (hosts). Fields left out stay; the hashtag never changes.
+#[utoipa::path(patch, path = "/api/v1/series/{hashtag}", tag = "series", params(("hashtag" = String, Path)), request_body = EditSeries,
+    responses((status = 200, body = SeriesView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn edit(
+    State(state): State<AppState>,
+    caller: SignedIn,
+    Path(hashtag): Path<String>,
+    JsonBody(body): JsonBody<EditSeries>,
+) -> Result<Json<SeriesView>, ApiError> {
+    let series = find(&state, &hashtag).await?;
+    require_role(&state, series.id, &caller, Role::Host).await?;
+    let title = match body.title {
+        Some(title) => Title::parse(&title)?.as_str().to_owned(),
+        None => series.title.clone(),
+    };
+    let description = body.description.map(|d| d.trim().to_owned()).unwrap_or(series.description.clone());
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(ApiError::Invalid(format!("description: must be at most {MAX_DESCRIPTION_CHARS} characters")));
+    }
+    let time_zone = body.time_zone.unwrap_or(series.time_zone.clone());
+    if time_zone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(ApiError::Invalid(format!(
+            "time_zone: {time_zone:?} is not an IANA time zone name (e.g. Europe/London)"
+        )));
+    }
+    let default_duration_minutes = body.default_duration_minutes.unwrap_or(series.default_duration_minutes);
+    if !(5..=1440).contains(&default_duration_minutes) {
+        return Err(ApiError::Invalid("default_duration_minutes: must be between 5 and 1440".into()));
+    }
+    let details = SeriesDetails {
+        title,
+        description,
+        time_zone,
+        default_duration_minutes,
+        allow_viewers: body.allow_viewers.unwrap_or(series.allow_viewers),
+    };
+    Ok(Json(state.db.update_series(series.id, &details).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateSession {
     /// RFC 3339, e.g. `2026-12-03T20:00:00Z`.
     pub starts_at: DateTime<Utc>,
@@ -165,7 +216,8 @@ pub async fn schedule(
     Ok((StatusCode::CREATED, Json(SessionDetail::from(&session))))
 }
 
-async fn find(state: &AppState, hashtag: &str) -> Result<Series, ApiError> {
+/// The series of a hashtag in a path; a malformed hashtag is as unknown as a missing one.
+pub(crate) async fn find(state: &AppState, hashtag: &str) -> Result<Series, ApiError> {
     let hashtag = Hashtag::parse(hashtag).map_err(|_| ApiError::NotFound("series"))?;
     state.db.series_by_hashtag(&hashtag).await.map_err(ApiError::from_storage("series"))
 }

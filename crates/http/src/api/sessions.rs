@@ -1,16 +1,17 @@
 //! Sessions: read one, list live and upcoming ones, run them, read their transcript.
 
+use super::{JsonBody, Path, Query};
 use crate::auth::{MaybeSignedIn, SignedIn};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tweetchat_domain::{Role, SessionAction};
 use tweetchat_hub::render;
 use tweetchat_protocol::MessageView;
-use tweetchat_storage::sessions::Session;
+use tweetchat_storage::sessions::{Retime, Session};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -25,6 +26,10 @@ pub struct SessionDetail {
     pub status: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
+    /// The series' home time zone (IANA name): the zone the host announced the chat in.
+    pub time_zone: String,
+    /// `starts_at` on the wall clock of `time_zone`, e.g. `2026-12-03T20:00:00+00:00`.
+    pub local_starts_at: String,
     /// The newest position in the session's stream.
     pub last_seq: i64,
     /// Path of the websocket for the live stream.
@@ -41,6 +46,11 @@ impl From<&Session> for SessionDetail {
             status: s.status().as_str().to_owned(),
             starts_at: s.starts_at,
             ends_at: s.ends_at,
+            time_zone: s.time_zone.clone(),
+            local_starts_at: match s.time_zone.parse::<chrono_tz::Tz>() {
+                Ok(tz) => s.starts_at.with_timezone(&tz).to_rfc3339(),
+                Err(_) => s.starts_at.to_rfc3339(),
+            },
             last_seq: s.last_seq,
             live_path: format!("/api/v1/sessions/{}/live", s.id),
         }
@@ -91,6 +101,67 @@ pub async fn start(state: State<AppState>, caller: SignedIn, id: Path<Uuid>) -> 
     responses((status = 200, body = SessionDetail), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn end(state: State<AppState>, caller: SignedIn, id: Path<Uuid>) -> Result<Json<SessionDetail>, ApiError> {
     transition(state, caller, id, SessionAction::Close).await
+}
+
+/// Cancel a session that has not started (hosts). It stays listed as cancelled; its time slot
+/// is free again.
+#[utoipa::path(post, path = "/api/v1/sessions/{id}/cancel", tag = "sessions", params(("id" = Uuid, Path)),
+    responses((status = 200, body = SessionDetail), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn cancel(state: State<AppState>, caller: SignedIn, id: Path<Uuid>) -> Result<Json<SessionDetail>, ApiError> {
+    transition(state, caller, id, SessionAction::Cancel).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Minutes {
+    /// 1 to 240.
+    pub minutes: i64,
+}
+
+/// Extend a live session by some minutes (hosts). The "minutes left" notice moves with the end.
+#[utoipa::path(post, path = "/api/v1/sessions/{id}/extend", tag = "sessions", params(("id" = Uuid, Path)), request_body = Minutes,
+    responses((status = 200, body = SessionDetail), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn extend(
+    state: State<AppState>,
+    caller: SignedIn,
+    id: Path<Uuid>,
+    JsonBody(body): JsonBody<Minutes>,
+) -> Result<Json<SessionDetail>, ApiError> {
+    retime(state, caller, id, Retime::Extend { minutes: minutes(body.minutes)? }).await
+}
+
+/// Reopen a closed session for some more minutes (hosts), within its grace period: until it is
+/// archived.
+#[utoipa::path(post, path = "/api/v1/sessions/{id}/reopen", tag = "sessions", params(("id" = Uuid, Path)), request_body = Minutes,
+    responses((status = 200, body = SessionDetail), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn reopen(
+    state: State<AppState>,
+    caller: SignedIn,
+    id: Path<Uuid>,
+    JsonBody(body): JsonBody<Minutes>,
+) -> Result<Json<SessionDetail>, ApiError> {
+    retime(state, caller, id, Retime::Reopen { minutes: minutes(body.minutes)? }).await
+}
+
+fn minutes(minutes: i64) -> Result<i64, ApiError> {
+    if (1..=240).contains(&minutes) {
+        Ok(minutes)
+    } else {
+        Err(ApiError::Invalid("minutes: must be between 1 and 240".into()))
+    }
+}
+
+async fn retime(
+    State(state): State<AppState>,
+    caller: SignedIn,
+    Path(id): Path<Uuid>,
+    change: Retime,
+) -> Result<Json<SessionDetail>, ApiError> {
+    let session = state.db.session(id).await.map_err(ApiError::from_storage("session"))?;
+    require_role(&state, session.series_id, &caller, Role::Host).await?;
+    let retimed = state.db.retime(id, change, Utc::now()).await?;
+    state.hub.publish_transition(&retimed).await;
+    state.schedule_changed.notify_one();
+    Ok(Json(SessionDetail::from(&retimed.session)))
 }
 
 async fn transition(
@@ -157,6 +228,6 @@ pub(crate) async fn require_role(
     caller: &SignedIn,
     needed: Role,
 ) -> Result<Role, ApiError> {
-    let role = state.db.role_in_series(series_id, caller.user.id).await?;
+    let role = caller.role_in(state, series_id).await?;
     if role >= needed { Ok(role) } else { Err(ApiError::Forbidden("only the series' hosts may do this")) }
 }
