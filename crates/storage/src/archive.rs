@@ -138,9 +138,25 @@ pub struct SearchQuery {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub question: Option<i32>,
+    pub order: SearchOrder,
     pub offset: i64,
     pub limit: i64,
 }
+
+/// The order of search results.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SearchOrder {
+    /// Best match first, among the newest [`RANKED_MATCHES`] matches.
+    #[default]
+    Relevance,
+    /// Newest first, over every match.
+    Newest,
+}
+
+/// How many of the newest matches a relevance search ranks. Ranking reads each match's row, and
+/// a common word matches a tenth of all messages; the newest few hundred are found through the
+/// `created_at` index without reading the rest (docs/benchmarks.md, "Archives").
+pub const RANKED_MATCHES: i64 = 1000;
 
 /// Marks `ts_headline` puts around matches: private-use characters, so the edge can escape the
 /// text and then turn them into `<mark>` without a message's own `<mark>` ever passing through.
@@ -588,49 +604,63 @@ impl Database {
         Ok(Imported::New(self.session(s.id).await?))
     }
 
-    /// Visible messages of public archives matching `query`, best match first.
+    /// Visible messages of public archives matching `query`, in its order.
     pub async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StorageError> {
         let options = format!(
             "StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=\" … \""
         );
-        // Rank and page first; the headline, the costly part, is built for the page's rows only.
-        let hits = sqlx::query_as::<_, SearchHit>(
-            "SELECT p.message_id, p.session_id, p.session_title, p.hashtag, p.seq, p.author_handle, p.created_at,
-                    p.question_number, p.answers_question,
-                    ts_headline('english', p.text, websearch_to_tsquery('english', $1), $9) AS snippet
-               FROM (SELECT m.id AS message_id, m.session_id, s.title AS session_title, r.hashtag, m.seq,
-                            u.handle AS author_handle, m.created_at, m.question_number, m.answers_question, m.text,
-                            ts_rank(m.search_vector, q) AS rank
-                       FROM messages m
-                       JOIN sessions s ON s.id = m.session_id
-                       JOIN series r ON r.id = s.series_id
-                       LEFT JOIN users u ON u.id = m.author_id,
-                            websearch_to_tsquery('english', $1) q
-                      WHERE m.search_vector @@ q AND m.hidden_at IS NULL
-                        AND s.status = 'archived' AND r.allow_viewers
-                        AND ($2::text IS NULL OR r.hashtag_key = $2)
-                        AND ($3::text IS NULL OR u.handle_key = $3)
-                        AND ($4::timestamptz IS NULL OR m.created_at >= $4)
-                        AND ($5::timestamptz IS NULL OR m.created_at < $5)
-                        AND ($6::int4 IS NULL OR m.question_number = $6 OR m.answers_question = $6)
-                      ORDER BY rank DESC, m.created_at DESC, m.id
-                      OFFSET $7 LIMIT $8) p
-              ORDER BY p.rank DESC, p.created_at DESC, p.message_id",
-        )
-        .bind(&query.text)
-        .bind(query.hashtag.as_ref().map(Hashtag::key))
-        .bind(query.author.as_ref().map(|h| h.as_str()[1..].to_lowercase()))
-        .bind(query.from)
-        .bind(query.to)
-        .bind(query.question)
-        .bind(query.offset)
-        .bind(query.limit)
-        .bind(options)
-        // Planned anew with each query's values: a cached generic plan cannot know which filters
-        // are NULL and chose nested loops over every message (18 s instead of 0.4 s).
-        .persistent(false)
-        .fetch_all(&self.pool)
-        .await?;
+        // The matches, newest first: for a common word the planner walks the `created_at` index
+        // backwards and stops early; for a rare one it reads the few matches from the text index.
+        const MATCHES: &str = "SELECT m.id AS message_id, m.session_id, s.title AS session_title, r.hashtag, m.seq,
+                    u.handle AS author_handle, m.created_at, m.question_number, m.answers_question, m.text,
+                    m.search_vector
+               FROM messages m
+               JOIN sessions s ON s.id = m.session_id
+               JOIN series r ON r.id = s.series_id
+               LEFT JOIN users u ON u.id = m.author_id
+              WHERE m.search_vector @@ websearch_to_tsquery('english', $1) AND m.hidden_at IS NULL
+                AND s.status = 'archived' AND r.allow_viewers
+                AND ($2::text IS NULL OR r.hashtag_key = $2)
+                AND ($3::text IS NULL OR u.handle_key = $3)
+                AND ($4::timestamptz IS NULL OR m.created_at >= $4)
+                AND ($5::timestamptz IS NULL OR m.created_at < $5)
+                AND ($6::int4 IS NULL OR m.question_number = $6 OR m.answers_question = $6)
+              ORDER BY m.created_at DESC, m.id DESC";
+        // Order and page first; the headline, the costly part, is built for the page's rows only.
+        let sql = match query.order {
+            SearchOrder::Relevance => format!(
+                "SELECT p.message_id, p.session_id, p.session_title, p.hashtag, p.seq, p.author_handle, p.created_at,
+                        p.question_number, p.answers_question,
+                        ts_headline('english', p.text, websearch_to_tsquery('english', $1), $9) AS snippet
+                   FROM (SELECT c.*, ts_rank(c.search_vector, websearch_to_tsquery('english', $1)) AS rank
+                           FROM ({MATCHES} LIMIT {RANKED_MATCHES}) c
+                          ORDER BY rank DESC, c.created_at DESC, c.message_id DESC
+                         OFFSET $7 LIMIT $8) p
+                  ORDER BY p.rank DESC, p.created_at DESC, p.message_id DESC"
+            ),
+            SearchOrder::Newest => format!(
+                "SELECT p.message_id, p.session_id, p.session_title, p.hashtag, p.seq, p.author_handle, p.created_at,
+                        p.question_number, p.answers_question,
+                        ts_headline('english', p.text, websearch_to_tsquery('english', $1), $9) AS snippet
+                   FROM ({MATCHES} OFFSET $7 LIMIT $8) p
+                  ORDER BY p.created_at DESC, p.message_id DESC"
+            ),
+        };
+        let hits = sqlx::query_as::<_, SearchHit>(&sql)
+            .bind(&query.text)
+            .bind(query.hashtag.as_ref().map(Hashtag::key))
+            .bind(query.author.as_ref().map(|h| h.as_str()[1..].to_lowercase()))
+            .bind(query.from)
+            .bind(query.to)
+            .bind(query.question)
+            .bind(query.offset)
+            .bind(query.limit)
+            .bind(options)
+            // Planned anew with each query's values: a cached generic plan cannot know which filters
+            // are NULL and chose nested loops over every message (18 s instead of 0.4 s).
+            .persistent(false)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(hits)
     }
 }

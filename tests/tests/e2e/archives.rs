@@ -380,6 +380,21 @@ async fn search_finds_by_word_respects_filters_and_never_returns_hidden_messages
     assert!(first["snippet_html"].as_str().is_some_and(|s| s.contains("<mark>checklist</mark>")), "{first}");
     assert!(first["permalink"].as_str().is_some_and(|p| p.contains("#m-")));
 
+    // Newest first: the same matches, by time.
+    let (status, newest) = search("q=checklist&sort=newest").await;
+    assert_eq!(status, StatusCode::OK, "{newest}");
+    let mut by_relevance = ids_of(&body);
+    let mut by_time = ids_of(&newest);
+    let times: Vec<&str> =
+        newest["results"].as_array().expect("results").iter().filter_map(|r| r["created_at"].as_str()).collect();
+    assert!(times.len() == 4 && times.windows(2).all(|w| w[0] >= w[1]), "newest first: {times:?}");
+    by_relevance.sort();
+    by_time.sort();
+    assert_eq!(by_relevance, by_time);
+    let (status, body) = search("q=checklist&sort=oldest").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| m.starts_with("query:")), "{body}");
+
     let (_, body) = search("q=checklist&author=@bob").await;
     assert_eq!(ids_of(&body).len(), 2);
     let (_, body) = search("q=checklist&question=2").await;

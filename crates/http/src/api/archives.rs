@@ -16,7 +16,7 @@ use tweetchat_domain::archive::{Figures, group_by_question};
 use tweetchat_domain::{Handle, Hashtag};
 use tweetchat_hub::render;
 use tweetchat_protocol::MessageView;
-use tweetchat_storage::archive::{ArchivedSession, MATCH_END, MATCH_START, SearchQuery, archived};
+use tweetchat_storage::archive::{ArchivedSession, MATCH_END, MATCH_START, SearchOrder, SearchQuery, archived};
 use tweetchat_storage::series::Series;
 use tweetchat_storage::sessions::Session;
 use utoipa::{IntoParams, ToSchema};
@@ -293,9 +293,19 @@ pub struct SearchParams {
     pub to: Option<DateTime<Utc>>,
     /// Only the question with this number and the answers labelled for it.
     pub question: Option<i32>,
+    /// `relevance` (the default): best match first, among the newest 1,000 matches;
+    /// `newest`: newest first, over every match.
+    pub sort: Option<SearchSort>,
     pub offset: Option<i64>,
     /// 1 to 100; default 20.
     pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SearchSort {
+    Relevance,
+    Newest,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -356,6 +366,10 @@ pub async fn search(
         from: params.from,
         to: params.to,
         question: params.question,
+        order: match params.sort.unwrap_or(SearchSort::Relevance) {
+            SearchSort::Relevance => SearchOrder::Relevance,
+            SearchSort::Newest => SearchOrder::Newest,
+        },
         offset,
         limit: limit + 1,
     };
