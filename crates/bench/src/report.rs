@@ -49,6 +49,8 @@ pub struct Inputs {
     pub drain_completed: bool,
     pub interrupted: bool,
     pub memory: Option<MemorySamples>,
+    /// Server CPU time from the end of connecting to the end of the drain.
+    pub server_cpu: Option<Duration>,
     pub posts_per_minute_limit: Option<u32>,
 }
 
@@ -106,6 +108,11 @@ pub struct Report {
     pub posts_per_minute_per_poster: f64,
     pub server_posts_per_minute_limit: Option<u32>,
     pub server_memory: Option<ServerMemory>,
+    /// Server CPU seconds (all threads, all instances) while posting and draining: with the
+    /// same offered load, the figure to compare between two builds.
+    pub server_cpu_seconds: Option<f64>,
+    /// The same per delivery, in microseconds.
+    pub server_cpu_us_per_delivery: Option<f64>,
     pub interrupted: bool,
     pub task_failures: u64,
 }
@@ -151,6 +158,7 @@ pub fn build(inputs: Inputs) -> Report {
         drain_completed,
         interrupted,
         memory,
+        server_cpu,
         posts_per_minute_limit,
     } = inputs;
 
@@ -212,6 +220,8 @@ pub fn build(inputs: Inputs) -> Report {
         posts_per_minute_per_poster: plan.rate / plan.posters as f64 * 60.0,
         server_posts_per_minute_limit: posts_per_minute_limit,
         server_memory: None,
+        server_cpu_seconds: server_cpu.map(|d| d.as_secs_f64()),
+        server_cpu_us_per_delivery: None,
         interrupted,
         task_failures,
     };
@@ -276,6 +286,8 @@ pub fn build(inputs: Inputs) -> Report {
     r.errors = errors;
     r.connect_failure_reasons = connect_failure_reasons;
     r.disconnect_reasons = disconnect_reasons;
+    r.server_cpu_us_per_delivery =
+        r.server_cpu_seconds.filter(|_| r.delivered > 0).map(|seconds| seconds * 1_000_000.0 / r.delivered as f64);
     r.server_memory = memory.map(|m| ServerMemory {
         pids: plan.server_pids.clone(),
         rss_before_kib: m.before.rss_kib,
@@ -390,6 +402,9 @@ pub fn render(r: &Report) -> String {
             ),
         );
     }
+    if let (Some(seconds), Some(per_delivery)) = (r.server_cpu_seconds, r.server_cpu_us_per_delivery) {
+        line("server CPU", format!("{seconds:.2} s while posting and draining; {per_delivery:.3} µs per delivery"));
+    }
     for hint in hints(r) {
         let _ = writeln!(s, "hint: {hint}");
     }
@@ -497,6 +512,7 @@ mod tests {
             drain_completed: true,
             interrupted: false,
             memory: None,
+            server_cpu: None,
             posts_per_minute_limit: Some(30),
         }
     }

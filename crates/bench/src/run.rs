@@ -81,6 +81,7 @@ pub async fn run(plan: &Plan) -> Result<Inputs> {
     let connect_phase = connect_started.elapsed();
     eprintln!("connect: {connected} connected, {failed} failed in {:.2} s", connect_phase.as_secs_f64());
     let mem_after_connect = sample_memory(&plan.server_pids);
+    let cpu_before_posting = sample_cpu(&plan.server_pids);
 
     let per_poster_per_minute = plan.rate / plan.posters as f64 * 60.0;
     if let Some(l) = &limits
@@ -160,6 +161,10 @@ pub async fn run(plan: &Plan) -> Result<Inputs> {
         }
     }
     let mem_end = sample_memory(&plan.server_pids);
+    let server_cpu = match (cpu_before_posting, sample_cpu(&plan.server_pids)) {
+        (Some(before), Some(after)) => Some(after.saturating_sub(before)),
+        _ => None,
+    };
     let memory = match (mem_before, mem_after_connect, mem_end) {
         (Some(before), Some(after_connect), Some(end)) => Some(MemorySamples { before, after_connect, end }),
         _ => None,
@@ -177,6 +182,7 @@ pub async fn run(plan: &Plan) -> Result<Inputs> {
         drain_completed: drained && !interrupted,
         interrupted,
         memory,
+        server_cpu,
         posts_per_minute_limit: limits.map(|l| l.posts_per_minute),
     })
 }
@@ -200,6 +206,13 @@ fn all_delivered(shared: &Shared) -> bool {
 fn session_minutes(plan: &Plan) -> u64 {
     let run = plan.warmup + plan.seconds + plan.drain_timeout + Duration::from_secs(600);
     (run.as_secs() / 60 + 1).max(120)
+}
+
+fn sample_cpu(pids: &[u32]) -> Option<Duration> {
+    if pids.is_empty() {
+        return None;
+    }
+    system::cpu_time_of(pids).map_err(|e| eprintln!("warning: server CPU time not sampled: {e:#}")).ok()
 }
 
 fn sample_memory(pids: &[u32]) -> Option<system::Memory> {
