@@ -11,6 +11,7 @@ import { formatDateTime } from './time.js';
 
 const PAGE = 20;
 const FIELDS = ['q', 'hashtag', 'author', 'question', 'from', 'to'];
+const ORDERS = { relevance: 'best match first', newest: 'newest first' };
 
 /** A date input's day in the viewer's time zone as an RFC 3339 instant; `nextDay` for an end. */
 function dayStart(day, nextDay = false) {
@@ -40,6 +41,8 @@ function main() {
     const value = query.get(name);
     if (value) document.querySelector(`#search-form [name="${name}"]`).value = value;
   }
+  const sort = query.get('sort') in ORDERS ? query.get('sort') : 'relevance';
+  document.getElementById('s-sort').value = sort;
   // Filters in use stay in sight, so nobody wonders why results are few.
   document.getElementById('s-filters').open = FIELDS.slice(1).some((name) => query.get(name));
   const q = query.get('q')?.trim();
@@ -55,6 +58,7 @@ function main() {
     question: query.get('question')?.trim(),
     from: query.get('from') ? dayStart(query.get('from')) : null,
     to: query.get('to') ? dayStart(query.get('to'), true) : null,
+    sort,
     limit: PAGE,
   };
   document.title = `${q}: search: tweetchat`;
@@ -75,7 +79,7 @@ function main() {
   }).then((items) => {
     if (!items) return;
     const n = list.children.length;
-    status.textContent = n === 0 ? `Nothing found for “${q}”.` : `Results for “${q}”, best first.`;
+    status.textContent = n === 0 ? `Nothing found for “${q}”.` : `Results for “${q}”, ${ORDERS[sort]}.`;
   });
 }
 

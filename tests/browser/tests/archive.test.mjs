@@ -172,6 +172,18 @@ test('search finds a word, marks it in the snippet, and links to the message', a
   assert.deepEqual((await page.locator('#s-list > li').evaluateAll((items) => items.map((li) => li.dataset.messageId))).sort(),
     [archive.ids.a1].sort(), 'question 1 and its A1 answers only');
 
+  // Newest first, chosen in the form: the order is by time, and stays chosen.
+  await page.goto(`/search.html?q=checklist&hashtag=${encodeURIComponent(archive.hashtag.slice(1))}`);
+  await page.locator('#s-status', { hasText: 'best match first' }).waitFor();
+  await page.getByRole('combobox', { name: 'Order' }).selectOption('newest');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL('**/search.html?*sort=newest*');
+  await page.locator('#s-status', { hasText: 'newest first' }).waitFor();
+  assert.equal(await page.locator('#s-sort').inputValue(), 'newest');
+  const times = await page.locator('#s-list > li time').evaluateAll((els) => els.map((t) => t.getAttribute('datetime')));
+  assert.ok(times.length > 1, 'several matches');
+  assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
+
   // Dates are days in the viewer's time zone: the chat was two days ago.
   const day = (daysAgo) => new Date(Date.now() - daysAgo * 86400000).toISOString().slice(0, 10);
   await page.goto(`/search.html?q=${WORD}&to=${day(4)}`);
