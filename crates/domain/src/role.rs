@@ -49,7 +49,8 @@ impl Role {
 pub struct Scopes {
     /// Post, reply, like and report in live chats.
     pub post: bool,
-    /// Act as the owner's moderator, host or owner roles.
+    /// Act as the owner's moderator, host or owner roles, and create series (import archives).
+    /// Posting still needs `post`.
     pub moderate: bool,
 }
 

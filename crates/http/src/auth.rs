@@ -134,7 +134,7 @@ impl SignedIn {
         Ok(self.scopes.cap(state.db.role_in_series(series_id, self.user.id).await?))
     }
 
-    /// Account management (tokens, password) needs a login, not an API token.
+    /// Account management (profile, tokens, password) needs a login, not an API token.
     pub fn require_login(&self) -> Result<(), ApiError> {
         match self.kind {
             TokenKind::Login => Ok(()),
@@ -145,6 +145,12 @@ impl SignedIn {
     /// Posting, replying and reporting need the `post` scope.
     pub fn require_post_scope(&self) -> Result<(), ApiError> {
         if self.scopes.post { Ok(()) } else { Err(ApiError::Forbidden("this token lacks the post scope")) }
+    }
+
+    /// Creating a series or importing an archive makes the caller its owner: a token needs the
+    /// `moderate` scope, the one that lets it act with its owner's host and owner roles.
+    pub fn require_moderate_scope(&self) -> Result<(), ApiError> {
+        if self.scopes.moderate { Ok(()) } else { Err(ApiError::Forbidden("this token lacks the moderate scope")) }
     }
 }
 

@@ -396,11 +396,9 @@ impl<S: Socket> Connection<S> {
                 retryable: code.is_retryable(),
             })
         };
-        let user = match &self.user {
-            Some(user) if self.role.can_post() => user.clone(),
-            _ => {
-                return Err(with_id(ErrorCode::Forbidden, "sign in to post; viewers can only read".into()));
-            }
+        let user = match self.poster() {
+            Ok(user) => user.clone(),
+            Err(why) => return Err(with_id(ErrorCode::Forbidden, why.into())),
         };
         let client_id = ClientMsgId::parse(client_id).map_err(|e| with_id(ErrorCode::InvalidField, e.to_string()))?;
         let text = MessageText::parse(text, config.max_text_chars).map_err(|e| {
@@ -453,12 +451,21 @@ impl<S: Socket> Connection<S> {
         })
     }
 
+    /// The person posting or liking, or why this connection may not: it needs a role that
+    /// posts and, as over HTTP, a credential with the `post` scope (a `["read","moderate"]`
+    /// token moderates with its owner's full role but does not speak for them).
+    fn poster(&self) -> Result<&User, &'static str> {
+        match &self.user {
+            Some(_) if !self.scopes.post => Err("this token lacks the post scope"),
+            Some(user) if self.role.can_post() => Ok(user),
+            _ => Err("sign in to post or like; viewers can only read"),
+        }
+    }
+
     async fn like(&mut self, room: &Room, message_id: Uuid, liked: bool) -> Result<(), End> {
-        let user_id = match &self.user {
-            Some(user) if self.role.can_post() => user.id,
-            _ => {
-                return self.send(&ServerFrame::error(ErrorCode::Forbidden, "sign in to like messages")).await;
-            }
+        let user_id = match self.poster() {
+            Ok(user) => user.id,
+            Err(why) => return self.send(&ServerFrame::error(ErrorCode::Forbidden, why)).await,
         };
         if self.hub.limiter().check_key(&user_id).is_err() {
             return self.send(&ServerFrame::error(ErrorCode::RateLimited, "too many posts and likes; slow down")).await;

@@ -3,7 +3,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tweetchat_protocol::{ErrorCode, ServerFrame, close};
+use tweetchat_protocol::{ClientFrame, ErrorCode, ServerFrame, close};
 use tweetchat_tests::app::{TestApp, TestUser};
 use tweetchat_tests::ws::{Client, Ended};
 use uuid::Uuid;
@@ -232,11 +232,7 @@ async fn a_ban_closes_the_sockets_and_keeps_the_person_out_until_lifted() {
     // Rejoining is refused.
     let mut again = Client::from_raw(tweetchat_tests::ws::raw(chat.app.port, chat.session).await);
     again
-        .send(&tweetchat_protocol::ClientFrame::Hello {
-            protocol: vec![1],
-            token: Some(chat.ann.token.clone()),
-            resume_after: None,
-        })
+        .send(&ClientFrame::Hello { protocol: vec![1], token: Some(chat.ann.token.clone()), resume_after: None })
         .await;
     let refused = again.next_or_end().await;
     assert!(matches!(refused, Ok(ServerFrame::Error { code: ErrorCode::Banned, .. })), "{refused:?}");
@@ -650,12 +646,8 @@ async fn the_authorization_matrix_holds_for_every_role() {
         let mut ws = match token {
             Some(token) if *name == "banned" => {
                 let mut raw = Client::from_raw(tweetchat_tests::ws::raw(app.port, session).await);
-                raw.send(&tweetchat_protocol::ClientFrame::Hello {
-                    protocol: vec![1],
-                    token: Some(token.to_owned()),
-                    resume_after: None,
-                })
-                .await;
+                raw.send(&ClientFrame::Hello { protocol: vec![1], token: Some(token.to_owned()), resume_after: None })
+                    .await;
                 let refused = raw.next_or_end().await;
                 assert!(
                     matches!(refused, Ok(ServerFrame::Error { code: ErrorCode::Banned, .. })),
@@ -720,6 +712,88 @@ async fn api_tokens_are_scoped_revocable_and_never_shown_twice() {
 
     let (status, _) = chat.post("/api/v1/me/tokens", &chat.moderator, create(json!(["write"]))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn tokens_without_the_right_scope_cannot_create_series_import_edit_the_profile_or_revoke_tokens() {
+    let chat = Chat::start().await;
+    let create = |scopes: Value| json!({"name": "bot", "scopes": scopes});
+    let (_, made) = chat.post("/api/v1/me/tokens", &chat.ann, create(json!(["read"]))).await;
+    let read_only = made["secret"].as_str().expect("secret").to_owned();
+    let (_, made) = chat.post("/api/v1/me/tokens", &chat.ann, create(json!(["read", "moderate"]))).await;
+    let moderate = made["secret"].as_str().expect("secret").to_owned();
+    let moderate_id = made["token"]["id"].as_str().expect("id").to_owned();
+
+    let series = json!({"hashtag": "#AnnsOwn", "title": "Ann's own chat"});
+    let (status, body) = chat.app.post("/api/v1/series", Some(&read_only), series.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "creating a series makes an owner: {body}");
+    let (status, body) = chat.app.post("/api/v1/archives/import", Some(&read_only), json!({"hello": "world"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "importing may create a series, refused unread: {body}");
+    for token in [&read_only, &moderate] {
+        let profile = json!({"display_name": "Taken over"});
+        let (status, body) = chat.app.request(Method::PATCH, "/api/v1/me", Some(token), Some(profile)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "the profile is account management: {body}");
+    }
+    let revoke = format!("/api/v1/me/tokens/{moderate_id}");
+    let (status, body) = chat.app.request(Method::DELETE, &revoke, Some(&read_only), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "tokens cannot revoke tokens: {body}");
+
+    let (status, _) = chat.app.get("/api/v1/series/AnnsOwn", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no series was created");
+    let (_, me) = chat.app.get("/api/v1/me", Some(&chat.ann.token)).await;
+    assert_eq!(me["display_name"], "ann", "the profile did not change");
+    let (_, listed) = chat.app.get("/api/v1/me/tokens", Some(&chat.ann.token)).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "no token was revoked: {listed}");
+
+    // The moderate scope is what hosting needs; a login revokes; a token may sign itself out.
+    let (status, body) = chat.app.post("/api/v1/series", Some(&moderate), series).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = chat.app.request(Method::DELETE, &revoke, Some(&chat.ann.token), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = chat.app.post("/api/v1/auth/logout", Some(&read_only), json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = chat.app.get("/api/v1/me", Some(&read_only)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_token_without_the_post_scope_cannot_post_or_like_live_even_as_a_moderator() {
+    let chat = Chat::start().await;
+    let mut ann = chat.join(&chat.ann).await;
+    let (_, message) = posted(&mut ann, "a1", "A1 something to like").await;
+    let (_, made) = chat
+        .post("/api/v1/me/tokens", &chat.moderator, json!({"name": "mod bot", "scopes": ["read", "moderate"]}))
+        .await;
+    let token = made["secret"].as_str().expect("secret").to_owned();
+
+    // Over HTTP: it moderates, but reporting needs `post`.
+    let (status, body) = chat
+        .app
+        .post(&format!("/api/v1/sessions/{}/messages/{message}/pin", chat.session), Some(&token), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let report = format!("/api/v1/sessions/{}/messages/{message}/report", chat.session);
+    let (status, _) = chat.app.post(&report, Some(&token), json!({"reason": "spam"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Live: the same rule. It joins with the moderator's role, and may neither post nor like.
+    let mut bot = chat.app.connect(chat.session, Some(&token)).await;
+    assert_eq!(bot.welcome.role, "moderator");
+    bot.post("m1", "A1 from a bot that may not post").await;
+    let refused = outcome(&mut bot, "m1").await;
+    assert!(
+        matches!(&refused, ServerFrame::Error { code: ErrorCode::Forbidden, message, .. } if message.contains("post scope")),
+        "{refused:?}"
+    );
+    bot.send(&ClientFrame::Like { message_id: message }).await;
+    let refused =
+        bot.until(|f| matches!(f, ServerFrame::Error { client_id: None, .. } | ServerFrame::Liked { .. })).await;
+    assert_eq!(error_code(&refused), Some(ErrorCode::Forbidden), "{refused:?}");
+    // Ann posts next: had the bot's post or like gone through, it would come before hers.
+    let (seq, _) = posted(&mut ann, "a2", "A1 still only me").await;
+    let frames = bot.stream_until(seq).await;
+    assert!(!frames.iter().any(|f| matches!(f, ServerFrame::Liked { .. })), "no like went through: {frames:?}");
+    assert!(!texts(&frames).iter().any(|t| t.contains("bot")), "no post went through: {frames:?}");
 }
 
 #[tokio::test]

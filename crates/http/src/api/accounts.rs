@@ -155,14 +155,16 @@ pub struct ProfileChange {
 
 const MAX_BIO_CHARS: usize = 300;
 
-/// Change your display name or bio (fields left out stay as they are).
+/// Change your display name or bio (fields left out stay as they are); needs a login, not an
+/// API token.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "accounts", request_body = ProfileChange,
-    responses((status = 200, body = UserView), (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = UserView), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn change_profile(
     State(state): State<AppState>,
     caller: SignedIn,
     JsonBody(body): JsonBody<ProfileChange>,
 ) -> Result<Json<UserView>, ApiError> {
+    caller.require_login()?;
     let display_name = match body.display_name.as_deref() {
         Some(name) => display_name(name)?.to_owned(),
         None => caller.user.display_name.clone(),
@@ -305,14 +307,16 @@ pub async fn tokens(State(state): State<AppState>, caller: SignedIn) -> Result<J
     Ok(Json(tokens.into_iter().map(ApiTokenView::from).collect()))
 }
 
-/// Revoke one of your API tokens: it stops at once, and live connections using it close.
+/// Revoke one of your API tokens (needs a login, not another token): it stops at once, and
+/// live connections using it close.
 #[utoipa::path(delete, path = "/api/v1/me/tokens/{token_id}", tag = "accounts", params(("token_id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     caller: SignedIn,
     Path(token_id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
+    caller.require_login()?;
     let digest = state
         .db
         .revoke_api_token(caller.user.id, token_id, Utc::now())

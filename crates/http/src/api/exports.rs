@@ -288,8 +288,8 @@ pub struct ImportResult {
 }
 
 /// Import a JSON export (the body is the file). The series is created if it does not exist
-/// here; otherwise the caller must be one of its hosts. All or nothing; the same file twice
-/// imports once.
+/// here; otherwise the caller must be one of its hosts. An API token needs the `moderate`
+/// scope. All or nothing; the same file twice imports once.
 #[utoipa::path(post, path = "/api/v1/archives/import", tag = "archives",
     request_body(content = Object, description = "A JSON export (docs/archive-format.md)", content_type = "application/json"),
     responses((status = 201, body = ImportResult), (status = 200, body = ImportResult), (status = 401, body = crate::error::ErrorBody),
@@ -299,6 +299,7 @@ pub async fn import(
     caller: SignedIn,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
+    caller.require_moderate_scope()?;
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::Invalid(format!("file: larger than the import limit of {} MiB", MAX_IMPORT_BYTES / (1024 * 1024)))

@@ -76,14 +76,15 @@ impl From<Series> for SeriesView {
 
 const MAX_DESCRIPTION_CHARS: usize = 2000;
 
-/// Create a series; the caller owns it.
+/// Create a series; the caller owns it (an API token needs the `moderate` scope).
 #[utoipa::path(post, path = "/api/v1/series", tag = "series", request_body = CreateSeries,
-    responses((status = 201, body = SeriesView), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = SeriesView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: SignedIn,
     JsonBody(body): JsonBody<CreateSeries>,
 ) -> Result<(StatusCode, Json<SeriesView>), ApiError> {
+    caller.require_moderate_scope()?;
     let hashtag = Hashtag::parse(&body.hashtag)?;
     let title = Title::parse(&body.title)?;
     if body.description.chars().count() > MAX_DESCRIPTION_CHARS {
