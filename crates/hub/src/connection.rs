@@ -411,17 +411,21 @@ impl<S: Socket> Connection<S> {
         if self.inflight.load(Ordering::Acquire) >= config.max_inflight_per_connection {
             return Err(with_id(ErrorCode::Busy, "too many posts are waiting for their ack; wait for them".into()));
         }
-        if !self.role.can_host()
-            && let Err(wait) = room.take_slow_mode_turn(user.id)
-        {
-            return Err(with_id(
+        let slow_mode = |wait: Duration| {
+            with_id(
                 ErrorCode::SlowMode,
                 format!(
                     "slow mode: one post every {} s; try again in {:.0} s",
                     room.slow_mode_seconds(),
                     wait.as_secs_f32().ceil()
                 ),
-            ));
+            )
+        };
+        // Hosts are exempt from slow mode. Its wait starts only for a post that passes every
+        // check made here: a post refused by the rate limit or the queue leaves it as it was.
+        let slowed = !self.role.can_host();
+        if slowed && let Some(wait) = room.slow_mode_wait(user.id) {
+            return Err(slow_mode(wait));
         }
         if let Err(not_until) = self.hub.limiter().check_key(&user.id) {
             let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
@@ -430,6 +434,8 @@ impl<S: Socket> Connection<S> {
                 format!("at most {} posts a minute; try again in {:.1} s", config.posts_per_minute, wait.as_secs_f32()),
             ));
         }
+        // Taken again under the lock: another connection of the same person may have posted.
+        let turn = if slowed { room.take_slow_mode_turn(user.id).map_err(slow_mode)? } else { None };
         let post = NewPost {
             author_id: user.id,
             author_handle: user.handle.clone(),
@@ -447,6 +453,9 @@ impl<S: Socket> Connection<S> {
         let request = PostRequest { post, reply: self.replies_tx.clone(), inflight: self.inflight.clone() };
         room.submit(request).map_err(|_| {
             self.inflight.fetch_sub(1, Ordering::AcqRel);
+            if let Some(turn) = turn {
+                room.give_back_slow_mode_turn(user.id, turn);
+            }
             with_id(ErrorCode::Busy, "the session is too busy to take this post now; send it again".into())
         })
     }

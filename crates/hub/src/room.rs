@@ -52,6 +52,13 @@ struct RoomModeration {
     last_post: Mutex<HashMap<Uuid, Instant>>,
 }
 
+/// A slow-mode turn taken for a post, and the one before it, to give back if the post is refused.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SlowModeTurn {
+    taken_at: Instant,
+    previous: Option<Instant>,
+}
+
 /// What a room starts from, read from the database by [`crate::Hub::room`].
 pub(crate) struct RoomSeed {
     pub session_id: Uuid,
@@ -191,17 +198,31 @@ impl Room {
         self.core.moderation.slow_mode_seconds.load(Ordering::Acquire)
     }
 
-    /// Slow mode: takes the participant's turn to post, or says how long until they may.
-    pub(crate) fn take_slow_mode_turn(&self, user: Uuid) -> Result<(), Duration> {
+    fn slow_mode_interval(&self) -> Option<Duration> {
         let seconds = self.slow_mode_seconds();
-        if seconds == 0 {
-            return Ok(());
-        }
-        let interval = Duration::from_secs(u64::from(seconds));
+        (seconds > 0).then(|| Duration::from_secs(u64::from(seconds)))
+    }
+
+    /// Slow mode: how long until the participant may post again; `None`: now. Only looks, so a
+    /// post refused by a later check does not start the wait.
+    pub(crate) fn slow_mode_wait(&self, user: Uuid) -> Option<Duration> {
+        let interval = self.slow_mode_interval()?;
+        let since = lock(&self.core.moderation.last_post).get(&user)?.elapsed();
+        (since < interval).then(|| interval - since)
+    }
+
+    /// Slow mode: takes the participant's turn to post, or says how long until they may. Taken
+    /// once the post has passed the other checks on arrival; if it is refused after all, give the
+    /// turn back with [`Room::give_back_slow_mode_turn`]. `Ok(None)`: slow mode is off.
+    pub(crate) fn take_slow_mode_turn(&self, user: Uuid) -> Result<Option<SlowModeTurn>, Duration> {
+        let Some(interval) = self.slow_mode_interval() else {
+            return Ok(None);
+        };
         let now = Instant::now();
         let mut last_post = lock(&self.core.moderation.last_post);
-        if let Some(last) = last_post.get(&user) {
-            let since = now.duration_since(*last);
+        let previous = last_post.get(&user).copied();
+        if let Some(last) = previous {
+            let since = now.duration_since(last);
             if since < interval {
                 return Err(interval - since);
             }
@@ -211,7 +232,19 @@ impl Room {
         if last_post.len() > 1024 {
             last_post.retain(|_, at| now.duration_since(*at) < interval);
         }
-        Ok(())
+        Ok(Some(SlowModeTurn { taken_at: now, previous }))
+    }
+
+    /// Undoes [`Room::take_slow_mode_turn`] for a post refused after it: the wait is as if the
+    /// post had never been sent (unless another post of the person took a turn since).
+    pub(crate) fn give_back_slow_mode_turn(&self, user: Uuid, turn: SlowModeTurn) {
+        let mut last_post = lock(&self.core.moderation.last_post);
+        if last_post.get(&user) == Some(&turn.taken_at) {
+            match turn.previous {
+                Some(previous) => last_post.insert(user, previous),
+                None => last_post.remove(&user),
+            };
+        }
     }
 
     /// Queues a post for the committer; `Err` when the queue is full (the caller says `busy`).

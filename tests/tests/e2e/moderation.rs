@@ -428,6 +428,37 @@ async fn slow_mode_spaces_participants_posts_and_exempts_hosts() {
 }
 
 #[tokio::test]
+async fn a_post_refused_by_the_rate_limit_does_not_start_the_slow_mode_wait() {
+    // One post a minute with a burst of 3: a like, an unlike and a like empty ann's bucket.
+    let app = TestApp::spawn_with(|settings, _| settings.post_rate_per_minute = 1).await;
+    let (host, session) = app.live_session().await;
+    let ann = app.sign_up("ann").await;
+    let rules = json!({"hold_policy": "off", "blocked_terms": [], "slow_mode_seconds": 60});
+    let (status, body) =
+        app.request(Method::PUT, "/api/v1/series/WeNurses/rules", Some(&host.token), Some(rules)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut host_ws = app.connect(session, Some(&host.token)).await;
+    let (_, message) = posted(&mut host_ws, "h1", "Q1 welcome").await;
+    let mut ann_ws = app.connect(session, Some(&ann.token)).await;
+    for (frame, count) in [
+        (ClientFrame::Like { message_id: message }, 1),
+        (ClientFrame::Unlike { message_id: message }, 0),
+        (ClientFrame::Like { message_id: message }, 1),
+    ] {
+        ann_ws.send(&frame).await;
+        ann_ws.until(|f| matches!(f, ServerFrame::Liked { likes, .. } if *likes == count)).await;
+    }
+
+    // Slow mode lets the first post through, the rate limit refuses it: no post, no wait.
+    ann_ws.post("p1", "A1 over the limit").await;
+    let refused = outcome(&mut ann_ws, "p1").await;
+    assert_eq!(error_code(&refused), Some(ErrorCode::RateLimited), "{refused:?}");
+    ann_ws.post("p2", "A1 again at once").await;
+    let refused = outcome(&mut ann_ws, "p2").await;
+    assert_eq!(error_code(&refused), Some(ErrorCode::RateLimited), "the refused post started no wait: {refused:?}");
+}
+
+#[tokio::test]
 async fn reports_and_the_back_channel_reach_moderators_only() {
     let chat = Chat::start().await;
     let mut ann = chat.join(&chat.ann).await;
