@@ -316,7 +316,8 @@ impl Database {
         Ok(())
     }
 
-    /// Adds a host or moderator to a series, changes their role, or (`role: None`) removes them.
+    /// Adds a host or moderator to a series, changes their role, or (`role: None`) removes them;
+    /// removing someone who is not a member is `NotFound` and writes nothing.
     pub async fn set_series_member(
         &self,
         series_id: Uuid,
@@ -339,11 +340,15 @@ impl Database {
                 .await?;
             }
             None => {
-                sqlx::query("DELETE FROM series_members WHERE series_id = $1 AND user_id = $2")
+                let removed = sqlx::query("DELETE FROM series_members WHERE series_id = $1 AND user_id = $2")
                     .bind(series_id)
                     .bind(user_id)
                     .execute(&mut *tx)
                     .await?;
+                if removed.rows_affected() == 0 {
+                    // Not a member: nothing to remove, nothing to audit.
+                    return Err(StorageError::NotFound);
+                }
             }
         }
         let audit = Audit {

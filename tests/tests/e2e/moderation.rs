@@ -47,6 +47,10 @@ impl Chat {
         self.app.post(path, Some(&who.token), body).await
     }
 
+    async fn delete(&self, path: &str, who: &TestUser) -> (StatusCode, Value) {
+        self.app.request(Method::DELETE, path, Some(&who.token), None).await
+    }
+
     async fn join(&self, who: &TestUser) -> Client {
         self.app.connect(self.session, Some(&who.token)).await
     }
@@ -456,6 +460,27 @@ async fn a_post_refused_by_the_rate_limit_does_not_start_the_slow_mode_wait() {
     ann_ws.post("p2", "A1 again at once").await;
     let refused = outcome(&mut ann_ws, "p2").await;
     assert_eq!(error_code(&refused), Some(ErrorCode::RateLimited), "the refused post started no wait: {refused:?}");
+}
+
+#[tokio::test]
+async fn removing_someone_who_is_not_in_the_team_is_not_found_and_changes_nothing() {
+    let chat = Chat::start().await;
+    let mut ann = chat.join(&chat.ann).await;
+    let (status, body) = chat.delete("/api/v1/series/WeNurses/members/ann", &chat.owner).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["error"]["message"], "member not found");
+    let log = "/api/v1/series/WeNurses/moderation-log";
+    let (_, entries) = chat.app.get(log, Some(&chat.owner.token)).await;
+    assert!(!entries.to_string().contains("member_removed"), "nothing is audited: {entries}");
+    // A close would have been queued for ann's connection before the answer, and a connection
+    // acts on those before reading frames: her post is acked, so none was.
+    posted(&mut ann, "still-here", "A1 still connected").await;
+
+    let (status, _) = chat.delete("/api/v1/series/WeNurses/members/mod", &chat.owner).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "a real member is removed");
+    let (_, entries) = chat.app.get(log, Some(&chat.owner.token)).await;
+    let removals = entries.as_array().expect("log").iter().filter(|e| e["action"] == "member_removed").count();
+    assert_eq!(removals, 1, "{entries}");
 }
 
 #[tokio::test]

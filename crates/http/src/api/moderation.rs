@@ -100,7 +100,7 @@ pub async fn set_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Remove a host or moderator from the series (owner and admins).
+/// Remove a host or moderator from the series (owner and admins); `404` if they are not one.
 #[utoipa::path(delete, path = "/api/v1/series/{hashtag}/members/{handle}", tag = "moderation",
     params(("hashtag" = String, Path), ("handle" = String, Path)),
     responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
@@ -112,7 +112,12 @@ pub async fn remove_member(
     let series = series(&state, &hashtag).await?;
     require_role(&state, series.id, &caller, Role::Owner).await?;
     let user = state.db.user_by_handle(&Handle::parse(&handle)?).await.map_err(ApiError::from_storage("user"))?;
-    state.db.set_series_member(series.id, caller.user.id, user.id, None, Utc::now()).await?;
+    // Someone who is not in the team is left alone: no audit row, no closed connections.
+    state
+        .db
+        .set_series_member(series.id, caller.user.id, user.id, None, Utc::now())
+        .await
+        .map_err(ApiError::from_storage("member"))?;
     // Live connections keep the role they joined with; reconnecting gives the new one.
     let role_changed =
         Control::Disconnect { user: user.id, scope: Scope::Series(series.id), why: Disconnect::RoleChanged };
