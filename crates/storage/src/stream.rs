@@ -216,35 +216,25 @@ impl Database {
         let mut tx = self.pool.begin().await?;
         let locked = lock_session(&mut tx, session_id).await?;
         // Read after taking the lock, so a commit by another instance is visible here.
-        let author_ids: Vec<Uuid> = posts.iter().map(|p| p.author_id).collect();
-        let client_ids: Vec<&str> = posts.iter().map(|p| p.client_id.as_str()).collect();
-        let earlier: Vec<StoredMessage> = sqlx::query_as(&format!(
-            "{MESSAGE_SELECT} JOIN UNNEST($2::uuid[], $3::text[]) AS k(author_id, client_id)
-                 ON m.author_id = k.author_id AND m.client_id = k.client_id
-              WHERE m.session_id = $1"
-        ))
-        .bind(session_id)
-        .bind(&author_ids)
-        .bind(&client_ids)
-        .fetch_all(&mut *tx)
-        .await?;
+        let rules = BatchRules::read(&mut tx, session_id, posts, now).await?;
+        let earlier: Vec<StoredMessage> = if rules.has_retries {
+            let author_ids: Vec<Uuid> = posts.iter().map(|p| p.author_id).collect();
+            let client_ids: Vec<&str> = posts.iter().map(|p| p.client_id.as_str()).collect();
+            sqlx::query_as(&format!(
+                "{MESSAGE_SELECT} JOIN UNNEST($2::uuid[], $3::text[]) AS k(author_id, client_id)
+                     ON m.author_id = k.author_id AND m.client_id = k.client_id
+                  WHERE m.session_id = $1"
+            ))
+            .bind(session_id)
+            .bind(&author_ids)
+            .bind(&client_ids)
+            .fetch_all(&mut *tx)
+            .await?
+        } else {
+            Vec::new()
+        };
         let mut by_client: HashMap<(Uuid, String), StoredMessage> =
             earlier.into_iter().filter_map(|m| Some(((m.author_id?, m.client_id.clone()?), m))).collect();
-
-        let referenced: Vec<Uuid> = posts.iter().flat_map(|p| [p.reply_to, p.quote_of]).flatten().collect();
-        let known: HashSet<Uuid> = if referenced.is_empty() {
-            HashSet::new()
-        } else {
-            sqlx::query_scalar("SELECT id FROM messages WHERE session_id = $1 AND id = ANY($2)")
-                .bind(session_id)
-                .bind(&referenced)
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .collect()
-        };
-        let released = released_questions(&mut tx, session_id).await?;
-        let rules = BatchRules::read(&mut tx, session_id, posts, now).await?;
 
         let mut outcomes = Vec::with_capacity(posts.len());
         let mut rows = InsertRows::default();
@@ -272,7 +262,8 @@ impl Database {
                 outcomes.push(PostOutcome::SessionNotLive(locked.status));
                 continue;
             }
-            let references_ok = [post.reply_to, post.quote_of].into_iter().flatten().all(|id| known.contains(&id));
+            let references_ok =
+                [post.reply_to, post.quote_of].into_iter().flatten().all(|id| rules.known.contains(&id));
             if !references_ok {
                 outcomes.push(PostOutcome::UnknownReference);
                 continue;
@@ -326,7 +317,7 @@ impl Database {
                 quote_of: post.quote_of,
                 question_number: None,
                 answers_question: post.answers_question,
-                answers_unreleased: post.answers_question.is_some_and(|n| !released.contains(&n)),
+                answers_unreleased: post.answers_question.is_some_and(|n| !rules.released.contains(&n)),
                 hashtags: post.hashtags.clone(),
                 mentions: post.mentions.clone(),
                 likes: 0,
@@ -491,16 +482,37 @@ impl Database {
     }
 }
 
-/// What a batch of posts is checked against: the series' hold rules, its restrictions on the
-/// batch's authors, and the batch's posts already held. Read in one round trip (two when the
-/// session has held posts, three under the first-time policy), under the session lock.
+/// What a batch of posts is checked against, read under the session lock: whether any post is
+/// a retry of one already committed, which of the messages replied to or quoted exist, the
+/// questions released so far (an answer to one not yet released is marked), the series' hold
+/// rules, its restrictions on the batch's authors, and the batch's posts already held.
+///
+/// One round trip, because every post waits for it: the committed retries and held posts are
+/// read in full only when there are any, and earlier authors only under the first-time policy.
 struct BatchRules {
+    has_retries: bool,
+    known: HashSet<Uuid>,
+    released: Vec<i32>,
     policy: HoldPolicy,
     blocked_terms: Vec<String>,
     restricted: HashMap<Uuid, (RestrictionKind, Option<DateTime<Utc>>)>,
     held: HashMap<(Uuid, String), HeldPost>,
     /// Authors with an accepted post in the series (only read under the first-time policy).
     regulars: HashSet<Uuid>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RulesRow {
+    series_id: Uuid,
+    hold_policy: String,
+    blocked_terms: Vec<String>,
+    has_retries: bool,
+    known: Vec<Uuid>,
+    has_held: bool,
+    released: Vec<i32>,
+    restricted_users: Vec<Uuid>,
+    restricted_kinds: Vec<String>,
+    restricted_until: Vec<Option<DateTime<Utc>>>,
 }
 
 impl BatchRules {
@@ -511,21 +523,22 @@ impl BatchRules {
         now: DateTime<Utc>,
     ) -> Result<Self, StorageError> {
         let authors: Vec<Uuid> = posts.iter().filter(|p| !p.exempt).map(|p| p.author_id).collect();
-        #[allow(clippy::type_complexity)]
-        let (series_id, policy, blocked_terms, has_held, restricted_users, restricted_kinds, restricted_until): (
-            Uuid,
-            String,
-            Vec<String>,
-            bool,
-            Vec<Uuid>,
-            Vec<String>,
-            Vec<Option<DateTime<Utc>>>,
-        ) = sqlx::query_as(
-            "SELECT se.id, se.hold_policy, se.blocked_terms,
-                    EXISTS (SELECT 1 FROM held_posts h WHERE h.session_id = s.id),
-                    COALESCE(array_agg(r.user_id) FILTER (WHERE r.user_id IS NOT NULL), '{}'),
-                    COALESCE(array_agg(r.kind) FILTER (WHERE r.user_id IS NOT NULL), '{}'),
-                    COALESCE(array_agg(r.until) FILTER (WHERE r.user_id IS NOT NULL), '{}')
+        let all_authors: Vec<Uuid> = posts.iter().map(|p| p.author_id).collect();
+        let client_ids: Vec<&str> = posts.iter().map(|p| p.client_id.as_str()).collect();
+        let referenced: Vec<Uuid> = posts.iter().flat_map(|p| [p.reply_to, p.quote_of]).flatten().collect();
+        let row: RulesRow = sqlx::query_as(
+            "SELECT se.id AS series_id, se.hold_policy, se.blocked_terms,
+                    EXISTS (SELECT 1 FROM messages m JOIN UNNEST($4::uuid[], $5::text[]) AS k(author_id, client_id)
+                                ON m.author_id = k.author_id AND m.client_id = k.client_id
+                             WHERE m.session_id = s.id) AS has_retries,
+                    ARRAY(SELECT m.id FROM messages m WHERE m.session_id = s.id AND m.id = ANY($6)) AS known,
+                    EXISTS (SELECT 1 FROM held_posts h WHERE h.session_id = s.id) AS has_held,
+                    ARRAY(SELECT q.question_number FROM messages q
+                           WHERE q.session_id = s.id AND q.kind = 'question' AND q.question_number IS NOT NULL)
+                        AS released,
+                    COALESCE(array_agg(r.user_id) FILTER (WHERE r.user_id IS NOT NULL), '{}') AS restricted_users,
+                    COALESCE(array_agg(r.kind) FILTER (WHERE r.user_id IS NOT NULL), '{}') AS restricted_kinds,
+                    COALESCE(array_agg(r.until) FILTER (WHERE r.user_id IS NOT NULL), '{}') AS restricted_until
                FROM sessions s JOIN series se ON se.id = s.series_id
                LEFT JOIN restrictions r ON r.series_id = se.id AND r.user_id = ANY($2)
                                        AND (r.until IS NULL OR r.until > $3)
@@ -535,10 +548,15 @@ impl BatchRules {
         .bind(session_id)
         .bind(&authors)
         .bind(now)
+        .bind(&all_authors)
+        .bind(&client_ids)
+        .bind(&referenced)
         .fetch_one(&mut **tx)
         .await?;
         let mut restricted = HashMap::new();
-        for ((user, kind), until) in restricted_users.into_iter().zip(restricted_kinds).zip(restricted_until) {
+        for ((user, kind), until) in
+            row.restricted_users.into_iter().zip(row.restricted_kinds).zip(row.restricted_until)
+        {
             let kind = RestrictionKind::from_name(&kind).unwrap_or(RestrictionKind::Mute);
             // A ban outranks a mute of the same person.
             let entry = restricted.entry(user).or_insert((kind, until));
@@ -546,16 +564,14 @@ impl BatchRules {
                 *entry = (kind, until);
             }
         }
-        let held = if has_held {
-            let author_ids: Vec<Uuid> = posts.iter().map(|p| p.author_id).collect();
-            let client_ids: Vec<&str> = posts.iter().map(|p| p.client_id.as_str()).collect();
+        let held = if row.has_held {
             let rows: Vec<HeldPost> = sqlx::query_as(&format!(
                 "{HELD_SELECT} JOIN UNNEST($2::uuid[], $3::text[]) AS k(author_id, client_id)
                      ON h.author_id = k.author_id AND h.client_id = k.client_id
                   WHERE h.session_id = $1"
             ))
             .bind(session_id)
-            .bind(&author_ids)
+            .bind(&all_authors)
             .bind(&client_ids)
             .fetch_all(&mut **tx)
             .await?;
@@ -563,13 +579,13 @@ impl BatchRules {
         } else {
             HashMap::new()
         };
-        let policy = HoldPolicy::parse(&policy)?;
+        let policy = HoldPolicy::parse(&row.hold_policy)?;
         let regulars = if policy == HoldPolicy::FirstTime && !authors.is_empty() {
             sqlx::query_scalar(
                 "SELECT DISTINCT m.author_id FROM messages m JOIN sessions s ON s.id = m.session_id
                   WHERE s.series_id = $1 AND m.author_id = ANY($2) AND m.kind = 'post'",
             )
-            .bind(series_id)
+            .bind(row.series_id)
             .bind(&authors)
             .fetch_all(&mut **tx)
             .await?
@@ -578,7 +594,16 @@ impl BatchRules {
         } else {
             HashSet::new()
         };
-        Ok(BatchRules { policy, blocked_terms, restricted, held, regulars })
+        Ok(BatchRules {
+            has_retries: row.has_retries,
+            known: row.known.into_iter().collect(),
+            released: row.released,
+            policy,
+            blocked_terms: row.blocked_terms,
+            restricted,
+            held,
+            regulars,
+        })
     }
 }
 
