@@ -162,7 +162,8 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// `tweetchat admin create HANDLE`: creates a site administrator, or makes the account with
-/// that handle one, with the password from `TWEETCHAT_ADMIN_PASSWORD`.
+/// that handle one, with the password from `TWEETCHAT_ADMIN_PASSWORD`. A deactivated account
+/// is refused, unchanged.
 pub async fn create_admin(settings: &Settings, handle: &str) -> anyhow::Result<()> {
     let password = settings
         .admin_password
@@ -196,7 +197,10 @@ async fn ensure_admin(db: &Database, handle: &str, password: String) -> anyhow::
     let handle = tweetchat_domain::Handle::parse(handle).context("administrator handle")?;
     tweetchat_http::auth::check_password_rules(&password).map_err(|e| anyhow::anyhow!("administrator {e}"))?;
     let hash = tweetchat_http::auth::hash_password(password).await.map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
-    let user = db.ensure_admin(&handle, handle.as_str().trim_start_matches('@'), &hash).await?;
+    let user = db
+        .ensure_admin(&handle, handle.as_str().trim_start_matches('@'), &hash)
+        .await
+        .with_context(|| format!("making {handle} a site administrator"))?;
     tracing::info!(handle = %user.handle, "site administrator ready");
     Ok(())
 }

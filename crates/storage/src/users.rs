@@ -3,7 +3,7 @@
 
 use crate::{Database, StorageError};
 use chrono::{DateTime, Utc};
-use tweetchat_domain::{Handle, Scopes};
+use tweetchat_domain::{DomainError, Handle, Scopes};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -202,15 +202,18 @@ impl Database {
     }
 
     /// Creates a site administrator, or makes an existing person one (`tweetchat admin create`).
+    /// A deactivated account is refused and left as it is: it could not sign in, and reviving
+    /// it is not this command's call.
     pub async fn ensure_admin(
         &self,
         handle: &Handle,
         display_name: &str,
         password_hash: &str,
     ) -> Result<User, StorageError> {
-        Ok(sqlx::query_as::<_, User>(&format!(
+        let user = sqlx::query_as::<_, User>(&format!(
             "INSERT INTO users (id, handle, handle_key, display_name, password_hash, is_admin) VALUES ($1, $2, $3, $4, $5, true)
              ON CONFLICT (handle_key) DO UPDATE SET is_admin = true, password_hash = EXCLUDED.password_hash
+              WHERE users.deactivated_at IS NULL
              RETURNING {USER_COLUMNS}"
         ))
         .bind(Uuid::now_v7())
@@ -218,8 +221,18 @@ impl Database {
         .bind(handle.key())
         .bind(display_name)
         .bind(password_hash)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_optional(&self.pool)
+        .await?;
+        user.ok_or_else(|| {
+            DomainError::Invalid {
+                field: "handle",
+                reason: format!(
+                    "{} belongs to a deactivated account, which cannot be made an administrator; choose another handle",
+                    handle.as_str()
+                ),
+            }
+            .into()
+        })
     }
 
     /// Whether any site administrator exists.

@@ -899,3 +899,39 @@ async fn the_first_administrator_comes_from_the_settings_and_may_moderate_any_se
         app.post(&format!("/api/v1/sessions/{session}/messages/{message}/pin"), Some(admin), json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+#[tokio::test]
+async fn admin_create_refuses_a_deactivated_account_and_leaves_it_unchanged() {
+    let app = TestApp::spawn().await;
+    let ann = app.sign_up("ann").await;
+    let bob = app.sign_up("bob").await;
+    let (status, _) =
+        app.post("/api/v1/me/deactivate", Some(&ann.token), json!({"password": "a long enough password"})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let mut settings = tweetchat_tests::app::settings(&app.db_url);
+    settings.admin_password = Some("a long admin password".into());
+
+    let refused =
+        tweetchat_server::create_admin(&settings, "@ann").await.expect_err("a deactivated account is refused");
+    let message = format!("{refused:#}");
+    assert!(message.contains("@ann belongs to a deactivated account"), "{message}");
+    let is_admin = |user: Uuid| {
+        let url = app.db_url.clone();
+        async move {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+            sqlx::query_scalar::<_, bool>("SELECT is_admin FROM users WHERE id = $1")
+                .bind(user)
+                .fetch_one(&mut conn)
+                .await
+                .expect("user")
+        }
+    };
+    assert!(!is_admin(ann.id).await, "the deactivated account did not become an administrator");
+    let (status, _) =
+        app.post("/api/v1/auth/login", None, json!({"handle": "ann", "password": "a long admin password"})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "and it still cannot sign in");
+
+    tweetchat_server::create_admin(&settings, "@bob").await.expect("an active account is made an administrator");
+    assert!(is_admin(bob.id).await);
+}
