@@ -58,13 +58,7 @@ impl Database {
     ) -> Result<Vec<Question>, StorageError> {
         let mut tx = self.pool.begin().await?;
         let locked = lock_session(&mut tx, session_id).await?;
-        if locked.status.is_final() {
-            return Err(DomainError::Invalid {
-                field: "questions",
-                reason: format!("the session is {}; its plan is frozen", locked.status),
-            }
-            .into());
-        }
+        refuse_if_frozen(locked.status)?;
         // A promoted audience question keeps its credit (and its proposal its link) when the
         // host saves the plan again with the same wording.
         let credits: Vec<(String, Option<String>, Option<Uuid>)> = sqlx::query_as(
@@ -123,7 +117,8 @@ impl Database {
         self.questions(session_id).await
     }
 
-    /// Changes one question; a released or skipped question cannot change.
+    /// Changes one question; a released or skipped question cannot change, nor can the plan of
+    /// an archived or cancelled session.
     pub async fn edit_question(
         &self,
         session_id: Uuid,
@@ -132,6 +127,7 @@ impl Database {
     ) -> Result<Question, StorageError> {
         let mut tx = self.pool.begin().await?;
         let locked = lock_session(&mut tx, session_id).await?;
+        refuse_if_frozen(locked.status)?;
         let status: String =
             sqlx::query_scalar("SELECT status FROM questions WHERE id = $1 AND session_id = $2 FOR UPDATE")
                 .bind(question_id)
@@ -191,6 +187,19 @@ impl Database {
         tx.commit().await?;
         Ok(released)
     }
+}
+
+/// The plan of an archived or cancelled session is part of its record: neither replacing nor
+/// editing may change it.
+fn refuse_if_frozen(status: SessionStatus) -> Result<(), StorageError> {
+    if status.is_final() {
+        return Err(DomainError::Invalid {
+            field: "questions",
+            reason: format!("the session is {status}; its plan is frozen"),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// Releases the next planned question inside the caller's transaction: a `question` message

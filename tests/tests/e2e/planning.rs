@@ -286,3 +286,28 @@ async fn hosts_end_reopen_within_the_grace_period_and_cancel_only_what_has_not_s
         app.post(&format!("/api/v1/sessions/{id}/extend"), Some(&stranger.token), json!({"minutes": 5})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_plan_of_a_cancelled_session_is_frozen_to_edits_as_to_replacement() {
+    let app = TestApp::spawn().await;
+    let host = app.sign_up("host").await;
+    let session = app.scheduled_session(&host, "#WeNurses").await;
+    let plan = format!("/api/v1/sessions/{session}/questions");
+    let questions = json!({"questions": [{"text": "What helps at handover?"}]});
+    let (status, planned) = app.request(Method::PUT, &plan, Some(&host.token), Some(questions)).await;
+    assert_eq!(status, StatusCode::OK, "{planned}");
+    let question = planned[0]["id"].as_str().expect("question id").to_owned();
+    let (status, _) = app.post(&format!("/api/v1/sessions/{session}/cancel"), Some(&host.token), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (put_status, put) = app.request(Method::PUT, &plan, Some(&host.token), Some(json!({"questions": []}))).await;
+    let edit = json!({"text": "What gets lost?", "offset_minutes": 5});
+    let (patch_status, patch) =
+        app.request(Method::PATCH, &format!("{plan}/{question}"), Some(&host.token), Some(edit)).await;
+    assert_eq!(put_status, StatusCode::UNPROCESSABLE_ENTITY, "{put}");
+    assert_eq!(put["error"]["message"], "questions: the session is cancelled; its plan is frozen");
+    assert_eq!((patch_status, &patch["error"]), (put_status, &put["error"]), "PATCH refuses as PUT does: {patch}");
+    let (_, after) = app.get(&plan, Some(&host.token)).await;
+    assert_eq!(after[0]["text"], "What helps at handover?", "the plan did not change: {after}");
+    assert_eq!(after[0]["offset_minutes"], Value::Null);
+}
