@@ -3,7 +3,7 @@
 //!
 //! # Layout
 //! - [`values`]: validated newtypes ([`Hashtag`], [`Handle`], [`MessageText`], [`ClientMsgId`],
-//!   [`Title`]). A value of these types is valid by construction: parse at the edge, trust inside.
+//!   [`Title`], [`Description`]). A value of these types is valid by construction: parse at the edge, trust inside.
 //! - [`lifecycle`]: [`SessionStatus`] and the transitions between its states.
 //! - [`labels`]: answer-label parsing and hashtag / mention extraction from message text.
 //! - [`recurrence`]: recurring series (weekly, fortnightly, monthly on the nth weekday) in a
@@ -30,7 +30,7 @@ pub mod values;
 pub use labels::{answer_label, extract_hashtags, extract_mentions, question_label};
 pub use lifecycle::{SessionAction, SessionStatus, Timetable};
 pub use role::{Role, Scopes};
-pub use values::{ClientMsgId, DEFAULT_MAX_TEXT_CHARS, Handle, Hashtag, MessageText, Title};
+pub use values::{ClientMsgId, DEFAULT_MAX_TEXT_CHARS, Description, Handle, Hashtag, MessageText, Title};
 
 /// Why a value or a transition was refused. `field` names the input at fault so the edge can
 /// tell the user exactly what to fix.

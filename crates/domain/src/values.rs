@@ -164,6 +164,31 @@ impl Title {
     }
 }
 
+/// A series' description: trimmed, then at most 2000 characters. The one rule for creating,
+/// editing and importing a series.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Description(String);
+
+impl Description {
+    pub const MAX_CHARS: usize = 2000;
+
+    pub fn parse(input: &str) -> Result<Self, DomainError> {
+        let text = input.trim();
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(DomainError::invalid("description", format!("must be at most {} characters", Self::MAX_CHARS)));
+        }
+        Ok(Description(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 macro_rules! display_as_str {
     ($($t:ty),*) => {$(
         impl fmt::Display for $t {
@@ -178,7 +203,7 @@ macro_rules! display_as_str {
         }
     )*};
 }
-display_as_str!(Hashtag, Handle, MessageText, ClientMsgId, Title);
+display_as_str!(Hashtag, Handle, MessageText, ClientMsgId, Title, Description);
 
 #[cfg(test)]
 mod tests {
@@ -223,6 +248,14 @@ mod tests {
         assert!(MessageText::parse("   ", 280).is_err());
         assert!(MessageText::parse("a\0b", 280).is_err());
         assert!(MessageText::parse("line one\nline two", 280).is_ok());
+    }
+
+    #[test]
+    fn a_description_is_counted_after_trimming() {
+        let padded = format!("  {}\n", "é".repeat(Description::MAX_CHARS));
+        assert_eq!(Description::parse(&padded).expect("valid").as_str(), "é".repeat(Description::MAX_CHARS));
+        assert!(Description::parse(&"é".repeat(Description::MAX_CHARS + 1)).is_err());
+        assert_eq!(Description::parse("   ").expect("valid"), Description::default());
     }
 
     #[test]

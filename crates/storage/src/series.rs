@@ -2,7 +2,7 @@
 
 use crate::{Database, StorageError};
 use chrono::{DateTime, Utc};
-use tweetchat_domain::{Hashtag, Role, Title};
+use tweetchat_domain::{Description, Hashtag, Role, Title};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -34,7 +34,7 @@ pub struct SeriesDetails {
 pub struct NewSeries {
     pub hashtag: Hashtag,
     pub title: Title,
-    pub description: String,
+    pub description: Description,
     pub time_zone: String,
     pub default_duration_minutes: i32,
     pub owner_id: Uuid,
@@ -80,7 +80,7 @@ impl Database {
         .bind(new.hashtag.as_str())
         .bind(new.hashtag.key())
         .bind(new.title.as_str())
-        .bind(&new.description)
+        .bind(new.description.as_str())
         .bind(&new.time_zone)
         .bind(new.default_duration_minutes)
         .bind(new.owner_id)

@@ -160,3 +160,74 @@ async fn sign_in_and_sign_out_control_the_token() {
     let (_, me) = app.get("/api/v1/me", Some(&alice.token)).await;
     assert_eq!(me["bio"], "Ward 7, nights.");
 }
+
+/// A JSON export of an empty archived chat of `#Imported`, whose series has `description`.
+fn export_with_description(description: &str) -> serde_json::Value {
+    use tweetchat_domain::archive::{Figures, FiguresContext};
+    use tweetchat_storage::archive::{EXPORT_FORMAT, EXPORT_VERSION, ExportDocument, ExportSeries, ExportSession};
+    let starts_at = chrono::Utc::now() - chrono::Duration::days(7);
+    let context =
+        FiguresContext { hashtag: "#Imported", start: starts_at, returning: &Default::default(), viewers_peak: None };
+    let document = ExportDocument {
+        format: EXPORT_FORMAT.into(),
+        version: EXPORT_VERSION,
+        series: ExportSeries {
+            hashtag: "#Imported".into(),
+            title: "Imported".into(),
+            description: description.into(),
+            time_zone: "UTC".into(),
+        },
+        session: ExportSession {
+            id: uuid::Uuid::now_v7(),
+            title: "Imported".into(),
+            starts_at,
+            ends_at: starts_at + chrono::Duration::hours(1),
+            started_at: Some(starts_at),
+            closed_at: Some(starts_at + chrono::Duration::hours(1)),
+            archived_at: Some(starts_at + chrono::Duration::hours(2)),
+        },
+        participants: Vec::new(),
+        messages: Vec::new(),
+        figures: Figures::compute(&[], &context),
+    };
+    serde_json::to_value(document).expect("json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_series_description_has_one_rule_for_create_edit_and_import() {
+    let app = TestApp::spawn().await;
+    let host = app.sign_up("host").await;
+    let longest = "é".repeat(2000);
+    let padded = format!("  {longest}\n");
+    let too_long = "é".repeat(2001);
+
+    // Trimmed first, then counted: everywhere.
+    let series = json!({"hashtag": "#Padded", "title": "Padded", "description": padded});
+    let (status, created) = app.post("/api/v1/series", Some(&host.token), series).await;
+    assert_eq!(status, 201, "padding does not count: {created}");
+    assert_eq!(created["description"], longest.as_str());
+    let series = json!({"hashtag": "#TooLong", "title": "Too long", "description": too_long});
+    let (status, answer) = app.post("/api/v1/series", Some(&host.token), series).await;
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer["error"]["message"].as_str().is_some_and(|m| m.starts_with("description:")), "{answer}");
+
+    let edit = |description: &str| json!({"description": description});
+    let (status, edited) =
+        app.request(reqwest::Method::PATCH, "/api/v1/series/Padded", Some(&host.token), Some(edit(&padded))).await;
+    assert_eq!((status.as_u16(), &edited["description"]), (200, &json!(longest)), "{edited}");
+    let (status, answer) =
+        app.request(reqwest::Method::PATCH, "/api/v1/series/Padded", Some(&host.token), Some(edit(&too_long))).await;
+    assert_eq!(status, 422, "{answer}");
+
+    let (status, answer) =
+        app.post("/api/v1/archives/import", Some(&host.token), export_with_description(&too_long)).await;
+    assert_eq!(status, 422, "imports follow the rule too: {answer}");
+    assert!(answer["error"]["message"].as_str().is_some_and(|m| m.starts_with("series.description:")), "{answer}");
+    let (status, _) = app.get("/api/v1/series/Imported", None).await;
+    assert_eq!(status, 404, "nothing of the refused file was imported");
+    let (status, answer) =
+        app.post("/api/v1/archives/import", Some(&host.token), export_with_description(&padded)).await;
+    assert_eq!(status, 201, "{answer}");
+    let (_, imported) = app.get("/api/v1/series/Imported", None).await;
+    assert_eq!(imported["description"], longest.as_str(), "stored trimmed, as when created");
+}

@@ -492,7 +492,7 @@ async fn series_of(db: &tweetchat_storage::Database, hashtag: &str) -> tweetchat
     db.create_series(&tweetchat_storage::series::NewSeries {
         hashtag: tweetchat_domain::Hashtag::parse(hashtag).expect("tag"),
         title: tweetchat_domain::Title::parse(hashtag).expect("title"),
-        description: String::new(),
+        description: tweetchat_domain::Description::default(),
         time_zone: "UTC".into(),
         default_duration_minutes: 60,
         owner_id: owner.id,

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use tweetchat_domain::{Hashtag, Role, Title};
+use tweetchat_domain::{Description, Hashtag, Role, Title};
 use tweetchat_storage::series::{NewSeries, Series, SeriesDetails};
 use tweetchat_storage::sessions::NewSession;
 use utoipa::ToSchema;
@@ -74,8 +74,6 @@ impl From<Series> for SeriesView {
     }
 }
 
-const MAX_DESCRIPTION_CHARS: usize = 2000;
-
 /// Create a series; the caller owns it (an API token needs the `moderate` scope).
 #[utoipa::path(post, path = "/api/v1/series", tag = "series", request_body = CreateSeries,
     responses((status = 201, body = SeriesView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
@@ -87,9 +85,7 @@ pub async fn create(
     caller.require_moderate_scope()?;
     let hashtag = Hashtag::parse(&body.hashtag)?;
     let title = Title::parse(&body.title)?;
-    if body.description.chars().count() > MAX_DESCRIPTION_CHARS {
-        return Err(ApiError::Invalid(format!("description: must be at most {MAX_DESCRIPTION_CHARS} characters")));
-    }
+    let description = Description::parse(&body.description)?;
     if body.time_zone.parse::<chrono_tz::Tz>().is_err() {
         return Err(ApiError::Invalid(format!(
             "time_zone: {:?} is not an IANA time zone name (e.g. Europe/London)",
@@ -102,7 +98,7 @@ pub async fn create(
     let new = NewSeries {
         hashtag,
         title,
-        description: body.description.trim().to_owned(),
+        description,
         time_zone: body.time_zone,
         default_duration_minutes: body.default_duration_minutes,
         owner_id: caller.user.id,
@@ -145,10 +141,10 @@ pub async fn edit(
         Some(title) => Title::parse(&title)?.as_str().to_owned(),
         None => series.title.clone(),
     };
-    let description = body.description.map(|d| d.trim().to_owned()).unwrap_or(series.description.clone());
-    if description.chars().count() > MAX_DESCRIPTION_CHARS {
-        return Err(ApiError::Invalid(format!("description: must be at most {MAX_DESCRIPTION_CHARS} characters")));
-    }
+    let description = match body.description {
+        Some(description) => Description::parse(&description)?.into_string(),
+        None => series.description.clone(),
+    };
     let time_zone = body.time_zone.unwrap_or(series.time_zone.clone());
     if time_zone.parse::<chrono_tz::Tz>().is_err() {
         return Err(ApiError::Invalid(format!(
