@@ -609,8 +609,7 @@ impl Database {
         };
         let mut rows = InsertRows::default();
         rows.push(&message);
-        rows.insert(&mut tx, session_id, now).await?;
-        crate::notify::advance_stream(&mut tx, session_id, seq).await?;
+        rows.insert_and_advance(&mut tx, session_id, now, seq).await?;
         let held = decide(&mut tx, held_id, "approved", actor_id, "", Some(message.id), now).await?;
         let series_id = series_of_session(&mut tx, session_id).await?;
         let audit = Audit {

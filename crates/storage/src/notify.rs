@@ -87,23 +87,30 @@ pub(crate) async fn advance_stream(
     session_id: Uuid,
     last_seq: i64,
 ) -> Result<(), StorageError> {
+    sqlx::query(&advance_stream_sql(1, 2, 3, 4))
+        .bind(session_id)
+        .bind(last_seq)
+        .bind(STREAM_CHANNEL)
+        .bind(PEER_WINDOW_SECONDS)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The statement of [`advance_stream`], given the numbers of its four parameters (session id,
+/// last seq, [`STREAM_CHANNEL`], [`PEER_WINDOW_SECONDS`]), so that a writer can put it after a
+/// data-modifying `WITH` of its own and save a round trip.
+pub(crate) fn advance_stream_sql(session: usize, last_seq: usize, channel: usize, window: usize) -> String {
     // The scalar subquery's `WHERE EXISTS` is evaluated first (a one-time filter), so
     // `pg_notify` runs only when another instance is alive.
-    sqlx::query(
-        "UPDATE sessions SET last_seq = $2 WHERE id = $1
-         RETURNING (SELECT pg_notify($3, $1::text || ' ' || $2::text || ' '
+    format!(
+        "UPDATE sessions SET last_seq = ${last_seq} WHERE id = ${session}
+         RETURNING (SELECT pg_notify(${channel}, ${session}::text || ' ' || ${last_seq}::text || ' '
                                          || coalesce(current_setting('tweetchat.instance_id', true), ''))
                      WHERE EXISTS (SELECT 1 FROM instances
                                     WHERE id::text IS DISTINCT FROM current_setting('tweetchat.instance_id', true)
-                                      AND heartbeat_at > now() - make_interval(secs => $4))) IS NULL",
+                                      AND heartbeat_at > now() - make_interval(secs => ${window}))) IS NULL"
     )
-    .bind(session_id)
-    .bind(last_seq)
-    .bind(STREAM_CHANNEL)
-    .bind(PEER_WINDOW_SECONDS)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// A connection that `LISTEN`s on [`STREAM_CHANNEL`], with a pool of its own so that it never

@@ -335,8 +335,7 @@ impl Database {
             insert_held(&mut tx, held).await?;
         }
         if seq > locked.last_seq {
-            rows.insert(&mut tx, session_id, now).await?;
-            crate::notify::advance_stream(&mut tx, session_id, seq).await?;
+            rows.insert_and_advance(&mut tx, session_id, now, seq).await?;
         }
         tx.commit().await?;
         Ok(PostBatch { prev_last_seq: locked.last_seq, outcomes })
@@ -662,25 +661,32 @@ impl InsertRows {
         self.mentions.push(m.mentions.join(" "));
     }
 
-    pub(crate) async fn insert(
+    /// Inserts the rows and moves the stream to `last_seq`, in one statement: every post waits
+    /// for this round trip.
+    pub(crate) async fn insert_and_advance(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
         session_id: Uuid,
         now: DateTime<Utc>,
+        last_seq: i64,
     ) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO messages (id, session_id, seq, kind, author_id, client_id, text, reply_to, quote_of,
-                                   answers_question, answers_unreleased, hashtags, mentions, created_at)
-             SELECT r.id, $1, r.seq, 'post', r.author_id, r.client_id, r.text, r.reply_to, r.quote_of,
-                    r.answers_question, r.answers_unreleased,
-                    COALESCE(string_to_array(NULLIF(r.hashtags, ''), ' '), '{}'),
-                    COALESCE(string_to_array(NULLIF(r.mentions, ''), ' '), '{}'), $2
-               FROM UNNEST($3::uuid[], $4::int8[], $5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::uuid[],
-                           $10::int4[], $11::bool[], $12::text[], $13::text[])
-                 AS r(id, seq, author_id, client_id, text, reply_to, quote_of, answers_question, answers_unreleased, hashtags, mentions)",
-        )
+        sqlx::query(&format!(
+            "WITH inserted AS (
+                INSERT INTO messages (id, session_id, seq, kind, author_id, client_id, text, reply_to, quote_of,
+                                      answers_question, answers_unreleased, hashtags, mentions, created_at)
+                SELECT r.id, $1, r.seq, 'post', r.author_id, r.client_id, r.text, r.reply_to, r.quote_of,
+                       r.answers_question, r.answers_unreleased,
+                       COALESCE(string_to_array(NULLIF(r.hashtags, ''), ' '), '{{}}'),
+                       COALESCE(string_to_array(NULLIF(r.mentions, ''), ' '), '{{}}'), $16
+                  FROM UNNEST($3::uuid[], $4::int8[], $5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::uuid[],
+                              $10::int4[], $11::bool[], $12::text[], $13::text[])
+                    AS r(id, seq, author_id, client_id, text, reply_to, quote_of, answers_question, answers_unreleased,
+                         hashtags, mentions))
+             {}",
+            crate::notify::advance_stream_sql(1, 2, 14, 15)
+        ))
         .bind(session_id)
-        .bind(now)
+        .bind(last_seq)
         .bind(&self.id)
         .bind(&self.seq)
         .bind(&self.author_id)
@@ -692,6 +698,9 @@ impl InsertRows {
         .bind(&self.answers_unreleased)
         .bind(&self.hashtags)
         .bind(&self.mentions)
+        .bind(crate::notify::STREAM_CHANNEL)
+        .bind(crate::notify::PEER_WINDOW_SECONDS)
+        .bind(now)
         .execute(&mut **tx)
         .await?;
         Ok(())
