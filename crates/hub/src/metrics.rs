@@ -86,6 +86,11 @@ impl HubMetrics {
             self.catch_ups.clone(),
         );
         registry.register(
+            "tweetchat_websocket_lags",
+            "Times a connection fell behind its room's broadcast and dropped frames (caught up after)",
+            self.lags.clone(),
+        );
+        registry.register(
             "tweetchat_slow_client_closes",
             "Connections closed for being too slow",
             self.slow_closes.clone(),

@@ -28,7 +28,7 @@ pub enum MessageKind {
 /// One message of a session's stream, as every client and the transcript show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct MessageView {
-    /// Stable id; the permalink is `/s/{session_id}#m-{id}`.
+    /// Stable id; the permalink is `/transcript.html?session={session_id}#m-{id}`.
     pub id: Uuid,
     pub seq: i64,
     pub kind: MessageKind,

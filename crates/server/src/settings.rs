@@ -72,7 +72,7 @@ pub struct Settings {
     pub data_dir: PathBuf,
 
     /// The address people use to reach the service; cookies are Secure when it is https.
-    #[arg(long, env = "TWEETCHAT_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    #[arg(long, global = true, env = "TWEETCHAT_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
     pub public_url: String,
 
     /// Extra browser origins allowed to open websockets and send cookie-authenticated
@@ -81,7 +81,7 @@ pub struct Settings {
     pub allowed_origins: Vec<String>,
 
     /// Log format.
-    #[arg(long, env = "TWEETCHAT_LOG_FORMAT", value_enum, default_value = "human")]
+    #[arg(long, global = true, env = "TWEETCHAT_LOG_FORMAT", value_enum, default_value = "human")]
     pub log_format: LogFormat,
 
     /// Folder of the web front end.
@@ -169,6 +169,27 @@ mod tests {
             "https://a.test,https://b.test/",
         ]);
         assert_eq!(cli.settings.origins(), vec!["https://chat.example.org", "https://a.test", "https://b.test"]);
+    }
+
+    #[test]
+    fn every_flag_may_come_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "tweetchat",
+            "serve",
+            "--public-url",
+            "https://chat.example.org",
+            "--log-format",
+            "json",
+            "--bind",
+            "127.0.0.1:9000",
+        ])
+        .expect("flags after `serve` are accepted");
+        assert!(matches!(cli.command, Some(Command::Serve)));
+        assert_eq!(cli.settings.public_url, "https://chat.example.org");
+        assert_eq!(cli.settings.log_format, LogFormat::Json);
+        let cli = Cli::try_parse_from(["tweetchat", "admin", "create", "@root", "--log-format", "json"])
+            .expect("and after the other subcommands");
+        assert_eq!(cli.settings.log_format, LogFormat::Json);
     }
 
     #[test]

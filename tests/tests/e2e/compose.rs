@@ -30,6 +30,19 @@ fn compose_runs_tweetchat_after_a_healthy_postgres_with_a_named_volume() {
 }
 
 #[test]
+fn the_env_example_names_every_setting() {
+    use clap::CommandFactory;
+    let example = repo_file(".env.example");
+    let command = tweetchat_server::settings::Cli::command();
+    let names: Vec<String> =
+        command.get_arguments().filter_map(|arg| arg.get_env()).map(|env| env.to_string_lossy().into_owned()).collect();
+    assert!(names.len() > 10, "the settings have environment names: {names:?}");
+    for name in names {
+        assert!(example.contains(&format!("{name}=")), ".env.example does not mention {name}");
+    }
+}
+
+#[test]
 fn the_dockerfile_ships_the_binary_and_the_web_front_end() {
     let dockerfile = repo_file("Dockerfile");
     assert!(dockerfile.contains("cargo build --release --locked -p tweetchat-server"));

@@ -16,6 +16,7 @@ async fn health_readiness_and_metrics_answer() {
     assert_eq!(status, 200);
     let text = body.as_str().expect("text metrics");
     assert!(text.contains("tweetchat_websocket_connections 1"), "{text}");
+    assert!(text.contains("tweetchat_websocket_lags_total 0"), "every hub counter is registered: {text}");
     assert!(text.contains("tweetchat_http_requests_total{method=\"POST\",status=\"201\"}"), "{text}");
 }
 
@@ -43,6 +44,8 @@ async fn the_openapi_document_lists_the_api() {
     {
         assert!(doc["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
     }
+    let cancel = &doc["paths"]["/api/v1/sessions/{id}/cancel"]["post"]["responses"];
+    assert!(cancel.get("409").is_some() && cancel.get("422").is_none(), "a refused cancel is a 409: {cancel}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

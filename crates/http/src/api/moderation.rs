@@ -213,8 +213,8 @@ pub struct ModeratedView {
 }
 
 /// Hide, unhide, pin or unpin a message (moderators). It reaches every connected client at
-/// once; hidden messages leave transcripts, exports, search and replays for everyone but
-/// moderators.
+/// once. Hidden messages leave transcripts, exports and search for everyone, moderators
+/// included; only moderators still see them on the live websocket (live, resume and replay).
 #[utoipa::path(post, path = "/api/v1/sessions/{id}/messages/{message_id}/{action}", tag = "moderation",
     params(("id" = Uuid, Path), ("message_id" = Uuid, Path), ("action" = MessageActionName, Path)), request_body = Reason,
     responses((status = 200, body = ModeratedView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]

@@ -106,7 +106,7 @@ pub async fn end(state: State<AppState>, caller: SignedIn, id: Path<Uuid>) -> Re
 /// Cancel a session that has not started (hosts). It stays listed as cancelled; its time slot
 /// is free again.
 #[utoipa::path(post, path = "/api/v1/sessions/{id}/cancel", tag = "sessions", params(("id" = Uuid, Path)),
-    responses((status = 200, body = SessionDetail), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = SessionDetail), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn cancel(state: State<AppState>, caller: SignedIn, id: Path<Uuid>) -> Result<Json<SessionDetail>, ApiError> {
     transition(state, caller, id, SessionAction::Cancel).await
 }
