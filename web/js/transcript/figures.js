@@ -1,8 +1,9 @@
 // An archive's figures: the numbers, each question's answers, top contributors, the word
-// cloud, the activity chart, the links shared, and the export downloads.
+// cloud, the activity chart, the links shared, the export downloads and the post-chat digest.
 
 import { exportPath } from '../api.js';
 import { el } from '../dom.js';
+import { digestHref } from '../digest/text.js';
 import { safeHref } from '../text.js';
 import { activityChart } from './activity-chart.js';
 import { wordCloud } from './word-cloud.js';
@@ -68,5 +69,8 @@ export function figuresView(session, figures) {
     part('f-exports', 'Download the transcript',
       el('ul', { class: 'export-list' }, EXPORTS.map(([format, label]) =>
         el('li', {}, el('a', { href: exportPath(session.id, format), download: '' }, label))))),
+    part('f-digest', 'Share a summary',
+      el('p', {}, el('a', { href: digestHref(session.id) }, 'Post-chat digest'),
+        ': the figures, each question with its answer count, the links shared and the newcomers, ready to copy into an email or a newsletter.')),
   ];
 }
