@@ -177,6 +177,11 @@ impl Description {
         if text.chars().count() > Self::MAX_CHARS {
             return Err(DomainError::invalid("description", format!("must be at most {} characters", Self::MAX_CHARS)));
         }
+        // Paragraphs and tabs are welcome; other control characters (NUL above all, which
+        // PostgreSQL cannot store) are not.
+        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+            return Err(DomainError::invalid("description", "must not contain control characters"));
+        }
         Ok(Description(text.to_owned()))
     }
 
@@ -256,6 +261,9 @@ mod tests {
         assert_eq!(Description::parse(&padded).expect("valid").as_str(), "é".repeat(Description::MAX_CHARS));
         assert!(Description::parse(&"é".repeat(Description::MAX_CHARS + 1)).is_err());
         assert_eq!(Description::parse("   ").expect("valid"), Description::default());
+        assert!(Description::parse("Line one\r\n\tLine two").is_ok());
+        assert!(Description::parse("nul \0 inside").is_err());
+        assert!(Description::parse("bell \u{7}").is_err());
     }
 
     #[test]

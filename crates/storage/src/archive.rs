@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use tweetchat_domain::archive::{
     ArchivedAuthor, ArchivedKind, ArchivedMessage, AudienceFigures, Figures, FiguresContext,
 };
-use tweetchat_domain::{DomainError, Handle, Hashtag, SessionStatus, Title};
+use tweetchat_domain::{Description, DomainError, Handle, Hashtag, SessionStatus, Title};
 use uuid::Uuid;
 
 /// The `format` of a JSON export.
@@ -216,7 +216,8 @@ pub struct ExportMessage {
     pub id: Uuid,
     pub seq: i64,
     pub kind: ArchivedKind,
-    /// An id from `participants`; absent for service notices and scheduler-released questions.
+    /// An id from `participants`; absent only for service notices (a question the scheduler
+    /// released carries the series owner, in whose name it was posted).
     pub author_id: Option<Uuid>,
     pub text: String,
     pub created_at: DateTime<Utc>,
@@ -265,6 +266,10 @@ impl ExportDocument {
         let hashtag = Hashtag::parse(&self.series.hashtag)?;
         Title::parse(&self.series.title)?;
         Title::parse(&self.session.title)?;
+        Description::parse(&self.series.description).map_err(|e| match e {
+            DomainError::Invalid { reason, .. } => invalid("series.description", reason),
+            other => other.into(),
+        })?;
         if self.series.time_zone.parse::<chrono_tz::Tz>().is_err() {
             return Err(invalid("series.time_zone", "is not an IANA time zone name"));
         }
@@ -460,6 +465,10 @@ impl Database {
     /// unknown here get an account without a password, which nobody can sign in to.
     pub async fn import(&self, document: &ExportDocument, importer: Uuid) -> Result<Imported, StorageError> {
         let hashtag = document.validate()?;
+        // Stored in the form creating them here would give: trimmed.
+        let series_title = Title::parse(&document.series.title)?;
+        let session_title = Title::parse(&document.session.title)?;
+        let description = Description::parse(&document.series.description)?;
         let mut tx = self.pool.begin().await?;
         let series_id: Option<Uuid> = sqlx::query_scalar("SELECT id FROM series WHERE hashtag_key = $1 FOR UPDATE")
             .bind(hashtag.key())
@@ -476,8 +485,8 @@ impl Database {
                 .bind(id)
                 .bind(hashtag.as_str())
                 .bind(hashtag.key())
-                .bind(&document.series.title)
-                .bind(&document.series.description)
+                .bind(series_title.as_str())
+                .bind(description.as_str())
                 .bind(&document.series.time_zone)
                 .bind(importer)
                 .execute(&mut *tx)
@@ -538,7 +547,7 @@ impl Database {
         )
         .bind(s.id)
         .bind(series_id)
-        .bind(&s.title)
+        .bind(session_title.as_str())
         .bind(s.starts_at)
         .bind(s.ends_at)
         .bind(s.started_at)

@@ -38,6 +38,13 @@ impl From<sqlx::Error> for StorageError {
                     // and the connection-exception class: the server is restarting or overloaded.
                     "57P01" | "57P02" | "57P03" | "53300" => StorageError::Unavailable(error),
                     c if c.starts_with("08") => StorageError::Unavailable(error),
+                    // character_not_in_repertoire: a NUL in text, which PostgreSQL cannot store
+                    // or compare. Input, not a fault: every field that checks its own
+                    // characters says so first; this covers the ones that need not (a search).
+                    "22021" => StorageError::Domain(tweetchat_domain::DomainError::Invalid {
+                        field: "text",
+                        reason: "must not contain NUL characters".into(),
+                    }),
                     _ => StorageError::Database(error),
                 }
             }

@@ -417,6 +417,9 @@ async fn search_finds_by_word_respects_filters_and_never_returns_hidden_messages
         let (status, body) = search(&format!("q={q}")).await;
         assert_eq!(status, StatusCode::OK, "{q}: {body}");
     }
+    // A NUL cannot reach PostgreSQL as text: a clear refusal, not a server error.
+    let (status, body) = search("q=check%00list").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let (status, _) = search("q=").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }

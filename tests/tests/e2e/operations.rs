@@ -209,6 +209,9 @@ async fn a_series_description_has_one_rule_for_create_edit_and_import() {
     let (status, created) = app.post("/api/v1/series", Some(&host.token), series).await;
     assert_eq!(status, 201, "padding does not count: {created}");
     assert_eq!(created["description"], longest.as_str());
+    let series = json!({"hashtag": "#Nul", "title": "Nul", "description": "a NUL \u{0} inside"});
+    let (status, answer) = app.post("/api/v1/series", Some(&host.token), series).await;
+    assert_eq!(status, 422, "control characters are refused, not a server error: {answer}");
     let series = json!({"hashtag": "#TooLong", "title": "Too long", "description": too_long});
     let (status, answer) = app.post("/api/v1/series", Some(&host.token), series).await;
     assert_eq!(status, 422, "{answer}");

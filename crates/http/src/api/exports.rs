@@ -14,8 +14,8 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use tweetchat_domain::Role;
 use tweetchat_domain::archive::{ArchivedMessage, Figures, group_by_question};
-use tweetchat_domain::{Description, Role};
 use tweetchat_storage::archive::{ExportDocument, Imported, archived, kind_str};
 use tweetchat_storage::sessions::Session;
 use utoipa::ToSchema;
@@ -307,14 +307,9 @@ pub async fn import(
             ApiError::Invalid(format!("file: {}", rejection.body_text()))
         }
     })?;
-    let mut document: ExportDocument = serde_json::from_slice(&body)
+    let document: ExportDocument = serde_json::from_slice(&body)
         .map_err(|e| ApiError::Invalid(format!("file: not a tweetchat JSON export ({e})")))?;
     let hashtag = document.validate()?;
-    // The series' description follows the rule of creating and editing one: trimmed, then
-    // counted. (It belongs in `ExportDocument::validate`; until it is there, it is checked here.)
-    document.series.description = Description::parse(&document.series.description)
-        .map_err(|e| ApiError::Invalid(format!("series.{e}")))?
-        .into_string();
     if let Ok(series) = find_series(&state, hashtag.as_str()).await {
         require_role(&state, series.id, &caller, Role::Host).await?;
     }
