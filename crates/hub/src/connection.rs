@@ -101,8 +101,8 @@ struct Connection<S> {
     last_flushed: i64,
     credential: Option<Vec<u8>>,
     scopes: Scopes,
-    control_tx: mpsc::Sender<Control>,
-    control: mpsc::Receiver<Control>,
+    control_tx: mpsc::Sender<Box<Control>>,
+    control: mpsc::Receiver<Box<Control>>,
     /// Frames for moderators (hold queue, reports, back channel); `None` for everyone else.
     moderator_feed: Option<broadcast::Receiver<Utf8Bytes>>,
     /// In the hub's registry while signed in; leaves it when the connection ends.
@@ -312,7 +312,7 @@ impl<S: Socket> Connection<S> {
                     Err(broadcast::error::RecvError::Lagged(_)) => self.note_lag(),
                     Err(broadcast::error::RecvError::Closed) => return End::Close(close::GOING_AWAY, "the session's room closed".into()),
                 },
-                Some(control) = self.control.recv() => self.obey(control).await,
+                Some(control) = self.control.recv() => self.obey(*control).await,
                 update = next_moderator_frame(&mut self.moderator_feed) => self.moderator_update(update).await,
                 inbound = self.socket.next() => match self.classify(inbound) {
                     Ok(Inbound::Frame(frame)) => self.handle(room, frame).await,
