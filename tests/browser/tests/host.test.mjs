@@ -1,5 +1,6 @@
 // The host page: a series' owner edits its details, sets a weekly recurrence, moves and cancels
-// sessions (and is told plainly about an overlap), saves the notices and adds a moderator;
+// sessions (and is told plainly about an overlap), saves the notices and adds a moderator,
+// writes a session's question plan and the series' moderation settings ahead of the chat;
 // anyone else is refused; axe at phone and desktop width.
 
 import { after, before, test } from 'node:test';
@@ -218,13 +219,123 @@ test('someone who does not host the series is refused', async () => {
   await context.close();
 });
 
+let planned;
+/** A scheduled session of the series, two days ahead (clear of the weekly ones, a week out). */
+async function scheduledSession() {
+  planned ??= await call(`${seriesPath(series)}/sessions`, {
+    method: 'POST', token: owner.token,
+    body: { starts_at: new Date(Date.now() + 2 * 86400000).toISOString(), duration_minutes: 60, title: 'Planning ahead' },
+  });
+  return planned;
+}
+
+const planValues = (page, id) => page.locator(`#qp-${id} .console-list li`).evaluateAll((rows) =>
+  rows.map((row) => [row.querySelector('textarea').value, row.querySelector('input').value]));
+
+async function openPlan(page, id) {
+  const item = page.locator(`#h-sessions > li[data-session-id="${id}"]`);
+  const edit = item.getByRole('button', { name: /^Edit questions/ });
+  await edit.click();
+  await eventually(async () => (await page.evaluate(() => document.activeElement.id)) === `qp-${id}-heading`, 'focus on the plan');
+  assert.equal(await edit.getAttribute('aria-expanded'), 'true');
+  return { item, edit };
+}
+
+test('a host plans two questions with minutes for a scheduled session from the host page, and reorders them', async () => {
+  const session = await scheduledSession();
+  const page = await openHostPage();
+  const { item, edit } = await openPlan(page, session.id);
+  assert.equal(await item.locator(`#qp-${session.id}`).getByText('No questions are planned.').isVisible(), true);
+
+  await page.getByRole('button', { name: 'Add a question' }).click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), `qp-${session.id}-text-1`, 'focus goes to the new question');
+  await page.keyboard.type('What would you change first?');
+  await page.getByLabel('Minutes after the start for question 1 (empty: release it by hand)').fill('20');
+  await page.getByRole('button', { name: 'Add a question' }).click();
+  await page.keyboard.type('What made your last handover work?');
+  await page.getByLabel('Minutes after the start for question 2 (empty: release it by hand)').fill('5');
+  await page.getByRole('button', { name: 'Move question 2 up' }).click();
+  assert.deepEqual(await planValues(page, session.id), [['What made your last handover work?', '5'], ['What would you change first?', '20']]);
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Move question 1 down', 'focus follows the moved question');
+
+  // A minute past the end is refused by the server, and the field it names is marked.
+  await page.getByLabel('Minutes after the start for question 2 (empty: release it by hand)').fill('600');
+  await page.getByRole('button', { name: 'Save the plan' }).click();
+  await eventually(async () => /^Not saved: questions\[1\]\.offset_minutes/.test(await status(page, `#qp-${session.id} [role="status"]`)), 'the minute refused');
+  assert.equal(await page.evaluate(() => document.activeElement.id), `qp-${session.id}-offset-2`);
+  assert.equal(await page.locator(`#qp-${session.id}-offset-2`).getAttribute('aria-invalid'), 'true');
+  await page.locator(`#qp-${session.id}-offset-2`).fill('20');
+  await page.getByRole('button', { name: 'Save the plan' }).click();
+  await eventually(async () => (await status(page, `#qp-${session.id} [role="status"]`)) === 'Saved: 2 questions to come.', 'plan saved');
+  const plan = await call(`/sessions/${session.id}/questions`, { token: owner.token });
+  assert.deepEqual(plan.map((q) => [q.text, q.offset_minutes, q.status]), [
+    ['What made your last handover work?', 5, 'planned'],
+    ['What would you change first?', 20, 'planned'],
+  ]);
+
+  // Escape closes it and focus returns to its button.
+  await page.locator(`#qp-${session.id}-text-1`).focus();
+  await page.keyboard.press('Escape');
+  assert.equal(await page.locator(`#qp-${session.id}`).count(), 0);
+  assert.equal(await edit.getAttribute('aria-expanded'), 'false');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-controls')), `qp-${session.id}`);
+
+  // After a reload the plan is read back.
+  await page.reload();
+  await page.locator('#h-tools').waitFor();
+  await openPlan(page, session.id);
+  await eventually(async () => (await planValues(page, session.id)).length === 2, 'the plan read back');
+  assert.deepEqual(await planValues(page, session.id), [['What made your last handover work?', '5'], ['What would you change first?', '20']]);
+  await page.getByRole('button', { name: 'Close the questions' }).click();
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-controls')), `qp-${session.id}`);
+  assert.deepEqual(ownerContext.problems, []);
+  await page.close();
+
+  // The chat's console shows the same plan to the host.
+  const chat = await ownerContext.newPage();
+  await chat.goto(`/chat.html?session=${session.id}`);
+  await eventually(async () => (await chat.locator('#plan-list textarea').count()) === 2, 'the console plan');
+  assert.deepEqual(await chat.locator('#plan-list textarea').evaluateAll((t) => t.map((x) => x.value)),
+    ['What made your last handover work?', 'What would you change first?']);
+  assert.equal(await chat.locator('#plan-offset-1').inputValue(), '5');
+  await chat.close();
+});
+
+test('a host sets the moderation settings from the host page, and they stay after a reload', async () => {
+  const page = await openHostPage();
+  await eventually(async () => (await page.locator('#h-rules-slow').inputValue()) === '0', 'the settings loaded');
+  await page.getByLabel('Hold for review before anyone sees them').selectOption('first_time');
+  await page.getByLabel('Blocked terms: posts with them are always held').fill('spam\nBuy, NOW!');
+  await page.getByLabel("Slow mode: seconds between a participant's posts").fill('-5');
+  await page.getByRole('button', { name: 'Save moderation settings' }).click();
+  await eventually(async () => /^Slow mode: enter a whole number/.test(await status(page, '#h-rules-status')), 'slow mode refused');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'h-rules-slow');
+  await page.getByLabel("Slow mode: seconds between a participant's posts").fill('30');
+  await page.getByRole('button', { name: 'Save moderation settings' }).click();
+  await eventually(async () => /^Saved/.test(await status(page, '#h-rules-status')), 'settings saved');
+  assert.deepEqual(await call(`${seriesPath(series)}/rules`, { token: owner.token }),
+    { hold_policy: 'first_time', blocked_terms: ['spam', 'buy now'], slow_mode_seconds: 30 });
+  await page.reload();
+  await page.locator('#h-tools').waitFor();
+  await eventually(async () => (await page.locator('#h-rules-slow').inputValue()) === '30', 'the settings read back');
+  assert.equal(await page.locator('#h-rules-hold').inputValue(), 'first_time');
+  assert.equal(await page.locator('#h-rules-terms').inputValue(), 'spam\nbuy now');
+  assert.deepEqual(ownerContext.problems, []);
+  await page.close();
+});
+
 test('the host page passes axe at phone and desktop width, light and dark', async () => {
   const page = await openHostPage();
   await page.locator('#h-sessions > li').first().waitFor();
   await page.locator('#h-sessions > li details').first().locator('summary').click();
+  // A question plan open, with a question, is checked too.
+  const session = await scheduledSession();
+  await openPlan(page, session.id);
+  await page.locator(`#qp-${session.id}`).getByRole('button', { name: 'Add a question' }).click();
   for (const size of SIZES) {
     await page.setViewportSize(size);
     await screenshot(page, 'host');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `no sideways scrolling at ${size.width}px`);
     for (const colorScheme of size.width < 1000 ? ['light'] : ['light', 'dark']) {
       await page.emulateMedia({ colorScheme });
       assert.deepEqual(await axeViolations(page), [], `host page at ${size.width}px, ${colorScheme}`);

@@ -3,8 +3,9 @@
 // status line.
 
 import { ApiError, endSession, extendSession, startSession } from '../api.js';
-import { getRules, releaseQuestion, setRules } from '../mod-api.js';
-import { PlanEditor } from './plan-editor.js';
+import { releaseQuestion } from '../mod-api.js';
+import { PlanEditor } from '../plan-editor.js';
+import { RulesForm } from '../rules-form.js';
 
 export class HostPanel {
   /** `onSession(session)`: a start or end changed the session. */
@@ -18,13 +19,8 @@ export class HostPanel {
     this.extend = root.getElementById('host-extend');
     this.error = root.getElementById('host-error');
     this.done = root.getElementById('host-done');
-    this.rulesForm = root.getElementById('rules-form');
-    this.slow = root.getElementById('rules-slow');
-    this.hold = root.getElementById('rules-hold');
-    this.rulesStatus = root.getElementById('rules-status');
-    this.terms = root.getElementById('rules-terms');
-    this.rules = null;
-    this.plan = new PlanEditor({ root, sessionId });
+    this.rules = RulesForm.inPage(root);
+    this.plan = PlanEditor.inPage(root, sessionId);
     this.onSession = onSession;
     // On a phone the console sits above the chat: fold this part so the queue and chat show.
     if (globalThis.matchMedia?.('(max-width: 63.99rem)').matches) this.panel.open = false;
@@ -42,10 +38,6 @@ export class HostPanel {
         const message = await releaseQuestion(sessionId);
         return `Q${message.question} is out.`;
       }));
-    this.rulesForm.addEventListener('submit', (event) => {
-      event.preventDefault();
-      this.saveRules();
-    });
   }
 
   /** Shows the panel for hosts and sets which buttons fit the session's status. */
@@ -59,7 +51,7 @@ export class HostPanel {
     this.extend.hidden = status !== 'live';
     if (this.hashtag !== session.hashtag) {
       this.hashtag = session.hashtag;
-      this.loadRules();
+      this.rules.load(session.hashtag);
       this.plan.load();
     }
   }
@@ -84,46 +76,6 @@ export class HostPanel {
       this.done.textContent = typeof result === 'string' ? result : doneText;
     } catch (e) {
       this.error.textContent = e instanceof ApiError ? e.message : 'That did not work. Try again.';
-    }
-  }
-
-  async loadRules() {
-    try {
-      this.rules = await getRules(this.hashtag);
-      this.slow.value = String(this.rules.slow_mode_seconds);
-      this.hold.value = this.rules.hold_policy;
-      this.terms.value = this.rules.blocked_terms.join('\n');
-    } catch (e) {
-      this.rulesStatus.textContent = `The settings could not be loaded: ${e.message}`;
-    }
-  }
-
-  async saveRules() {
-    this.rulesStatus.textContent = '';
-    const seconds = Number(this.slow.value);
-    if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) {
-      this.slow.setAttribute('aria-invalid', 'true');
-      this.rulesStatus.textContent = 'Slow mode: enter a whole number of seconds from 0 to 3600.';
-      this.slow.focus();
-      return;
-    }
-    this.slow.removeAttribute('aria-invalid');
-    if (!this.rules) {
-      // Saving before they load would overwrite settings the form has not shown yet.
-      this.rulesStatus.textContent = 'The current settings are not loaded yet; try again in a moment.';
-      this.loadRules();
-      return;
-    }
-    try {
-      this.rules = await setRules(this.hashtag, {
-        hold_policy: this.hold.value,
-        slow_mode_seconds: seconds,
-        blocked_terms: this.terms.value.split('\n').map((t) => t.trim()).filter(Boolean),
-      });
-      this.terms.value = this.rules.blocked_terms.join('\n');
-      this.rulesStatus.textContent = 'Saved. The settings apply to the next post.';
-    } catch (e) {
-      this.rulesStatus.textContent = `Not saved: ${e.message}`;
     }
   }
 }

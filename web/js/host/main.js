@@ -1,8 +1,9 @@
 // The host page (?tag=WeNurses): for the series' owner and hosts, its details, recurrence,
-// sessions, notices and (owner only) team. Anyone else gets a plain refusal.
+// sessions and their question plans, notices, moderation settings and (owner only) team. Anyone else gets a plain refusal.
 
 import { ApiError, currentUser, getSeries, seriesMembers } from '../api.js';
 import { initAccountNav } from '../nav.js';
+import { RulesForm } from '../rules-form.js';
 import { initDetails } from './details.js';
 import { errorText } from './form.js';
 import { initNotices } from './notices.js';
@@ -47,6 +48,7 @@ async function main() {
     await Promise.all([
       initRecurrence(series.hashtag, refreshSessions),
       initNotices(series.hashtag),
+      RulesForm.inPage(document, 'h-rules').load(series.hashtag),
       refreshSessions(),
       role === 'owner' ? initTeam(series.hashtag) : null,
     ]);

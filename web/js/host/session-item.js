@@ -1,9 +1,10 @@
-// One session in the host's list: when (viewer's time and the series'), and for scheduled
-// ones a Move form and a Cancel button.
+// One session in the host's list: when (viewer's time and the series'), for scheduled
+// ones a Move form and a Cancel button, and for upcoming ones "Edit questions".
 
 import { el } from '../dom.js';
 import { statusBadge } from '../session-card.js';
 import { formatDateTime, formatInZone, localTimeZone } from '../time.js';
+import { plannable } from './questions.js';
 
 /** A Date as a datetime-local value in the viewer's time ("2026-12-03T20:00"). */
 export function localInputValue(date) {
@@ -33,18 +34,26 @@ function moveForm(session, onMove) {
     form);
 }
 
-export function sessionItem(session, { onMove, onCancel }) {
+/** `plan`: the open question panel of this session, if any. */
+export function sessionItem(session, { onMove, onCancel, onEditQuestions, plan = null }) {
   const sameZone = session.time_zone === localTimeZone();
   const scheduled = session.status === 'scheduled';
   const cancellable = scheduled || session.status === 'lobby';
   const cancel = el('button', { type: 'button', class: 'secondary' }, 'Cancel',
     el('span', { class: 'visually-hidden' }, ` the session of ${formatDateTime(session.starts_at)}`));
   cancel.addEventListener('click', () => onCancel(session, cancel));
+  let edit = null;
+  if (plannable(session)) {
+    edit = el('button', { type: 'button', class: 'secondary', 'aria-expanded': plan ? 'true' : 'false', 'aria-controls': `qp-${session.id}` },
+      'Edit questions', el('span', { class: 'visually-hidden' }, ` of the session of ${formatDateTime(session.starts_at)}`));
+    edit.addEventListener('click', () => onEditQuestions(session, edit));
+  }
   return el('li', { class: 'session-card', 'data-session-id': session.id },
     el('h3', {}, session.title),
     el('p', { class: 'meta' }, statusBadge(session.status), ' ',
       el('time', { datetime: session.starts_at, class: 'local-start' }, formatDateTime(session.starts_at)),
       sameZone ? null : el('span', { class: 'series-zone' }, ` (${formatInZone(session.starts_at, session.time_zone, session.local_starts_at)}, ${session.time_zone})`)),
     scheduled ? moveForm(session, onMove) : null,
-    cancellable ? el('p', { class: 'actions' }, cancel) : null);
+    cancellable || edit ? el('p', { class: 'actions' }, edit, cancellable ? cancel : null) : null,
+    edit ? plan : null);
 }

@@ -1,10 +1,12 @@
-// The series' sessions: listed with move and cancel, and a one-off session scheduled.
+// The series' sessions: listed with move, cancel and their question plans, and a one-off
+// session scheduled. An open question panel survives the list being drawn again.
 
 import { ApiError, scheduleSession, seriesSessions } from '../api.js';
 import { replaceChildren } from '../dom.js';
 import { formatDateTime } from '../time.js';
 import { cancelSession, moveSession } from './api.js';
 import { errorText, handleSubmit } from './form.js';
+import { plannable, questionPanel } from './questions.js';
 import { sessionItem } from './session-item.js';
 
 const $ = (id) => document.getElementById(id);
@@ -28,9 +30,39 @@ export function initSessions(hashtag) {
   const done = $('h-sessions-done');
   const say = (ok, bad) => { done.textContent = ok; error.textContent = bad; };
 
+  /** Session id → its open question panel. */
+  const plans = new Map();
+
+  function onEditQuestions(session, button) {
+    const open = plans.get(session.id);
+    if (open) {
+      open.close();
+      return;
+    }
+    const opened = questionPanel(session, { onClose: () => opened.close() });
+    opened.close = () => {
+      plans.delete(session.id);
+      opened.panel.remove();
+      const current = $('h-sessions').querySelector(`li[data-session-id="${session.id}"] button[aria-controls="qp-${session.id}"]`) ?? button;
+      current.setAttribute('aria-expanded', 'false');
+      current.focus();
+    };
+    plans.set(session.id, opened);
+    button.setAttribute('aria-expanded', 'true');
+    button.closest('li').append(opened.panel);
+    opened.editor.load();
+    opened.heading.focus();
+  }
+
   async function refresh() {
     const sessions = await seriesSessions(hashtag);
-    replaceChildren($('h-sessions'), sessions.map((s) => sessionItem(s, { onMove, onCancel })));
+    for (const [id, open] of plans) {
+      if (!sessions.some((s) => s.id === id && plannable(s))) {
+        plans.delete(id);
+        open.panel.remove();
+      }
+    }
+    replaceChildren($('h-sessions'), sessions.map((s) => sessionItem(s, { onMove, onCancel, onEditQuestions, plan: plans.get(s.id)?.panel })));
     $('h-sessions-empty').hidden = sessions.length > 0;
   }
 
