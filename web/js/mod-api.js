@@ -68,4 +68,5 @@ export const editProposal = (sessionId, pid, text) => api(p(sessionId, pid), { m
 export const mergeProposal = (sessionId, pid, into) => api(`${p(sessionId, pid)}/merge`, { method: 'POST', body: { into } });
 export const voteProposal = (sessionId, pid, on) => api(`${p(sessionId, pid)}/vote`, { method: on ? 'POST' : 'DELETE' });
 export const markAnswered = (sessionId, pid, on) => api(`${p(sessionId, pid)}/answered`, { method: on ? 'POST' : 'DELETE' });
-export const promoteProposal = (sessionId, pid) => api(`${p(sessionId, pid)}/promote`, { method: 'POST', body: {} });
+/** place: {} for the next question, or {position} among those still planned, or {offset_minutes}. */
+export const promoteProposal = (sessionId, pid, place = {}) => api(`${p(sessionId, pid)}/promote`, { method: 'POST', body: place });

@@ -192,3 +192,51 @@ test('the proposal form shows only while the series takes questions', async () =
   await eventually(async () => (await page.locator('#aq-closed').textContent()).includes('not taking questions'), 'closed before the chat');
   assert.equal(await page.locator('#aq-form').isVisible(), false);
 });
+
+test('a host adds an approved question at a chosen position, or to be released at a chosen minute', async () => {
+  const { live, pages } = await audienceChat();
+  const planned = ['First planned question', 'Second planned question', 'Third planned question'];
+  await call(`/sessions/${live.session.id}/questions`, {
+    method: 'PUT', token: live.host.token, body: { questions: planned.map((text) => ({ text })) },
+  });
+  const approved = async (text) => {
+    await propose(pages.ann, text);
+    await proposal(pages.ann, 'aq-mine', text).waitFor();
+    const list = await call(`/sessions/${live.session.id}/proposals?sort=time`, { token: live.host.token });
+    const { id } = list.find((x) => x.text === text);
+    await call(`/sessions/${live.session.id}/proposals/${id}/approve`, { method: 'POST', token: live.host.token });
+    const item = proposal(pages.host, 'aq-list', text);
+    await item.waitFor();
+    return item;
+  };
+  const plan = () => call(`/sessions/${live.session.id}/questions`, { token: live.host.token });
+
+  // At position 2 among the questions still to come, by keyboard: typing the number picks
+  // "At a position", Enter adds it.
+  const text = `Who checks the drug chart at night? ${unique('q')}`;
+  const item = await approved(text);
+  await item.getByText('Add at another place').click();
+  const next = item.getByRole('radio', { name: 'As the next question' });
+  assert.equal(await next.isChecked(), true, 'next is the default');
+  const position = item.getByLabel('Position (1 is next)');
+  await position.fill('2');
+  assert.equal(await item.getByRole('radio', { name: /^At a position/ }).isChecked(), true);
+  await position.press('Enter');
+  await eventually(async () => (await proposal(pages.ann, 'aq-list', text).textContent()).includes('in the plan'), 'promoted');
+  await eventually(async () => JSON.stringify((await plan()).map((q) => q.text))
+    === JSON.stringify([planned[0], text, planned[1], planned[2]]), 'it lands second in the plan');
+  await eventually(async () => (await pages.host.locator('#plan-list textarea').evaluateAll((t) => t.map((x) => x.value)))[1] === text,
+    'the host\'s plan editor shows it second');
+
+  // A position past the end is refused with the server's reason; a minute is sent as an offset.
+  const timed = `What helps you stay awake? ${unique('q')}`;
+  const timedItem = await approved(timed);
+  await timedItem.getByText('Add at another place').click();
+  await timedItem.getByLabel('Position (1 is next)').fill('9');
+  await timedItem.getByRole('button', { name: /^Add at this place/ }).click();
+  await eventually(async () => /did not work: position/.test(await timedItem.textContent()), 'the refusal is shown');
+  await timedItem.getByRole('radio', { name: /^Released by itself/ }).check();
+  await timedItem.getByLabel('Minute after the start').fill('50');
+  await timedItem.getByRole('button', { name: /^Add at this place/ }).click();
+  await eventually(async () => (await plan()).find((q) => q.text === timed)?.offset_minutes === 50, 'added with its minute');
+});

@@ -239,7 +239,7 @@ export class ProposalsPanel {
     }
     const tools = this.state.canModerate ? this.moderatorTools(x, approved, { li, actions, status, about, key, act }) : null;
     if (actions.childElementCount > 0) li.append(actions);
-    li.append(...[tools, status].filter(Boolean));
+    li.append(...[tools, status].flat().filter(Boolean));
     return li;
   }
 
@@ -258,13 +258,17 @@ export class ProposalsPanel {
     if (x.status !== 'approved') return null;
     actions.append(this.button(key('answered'), x.answered ? 'Restore' : 'Mark answered', about, status,
       act(() => markAnswered(id, x.id, !x.answered))));
+    let place = null;
     if (this.state.isHost && !x.promoted) {
-      actions.append(this.button(key('promote'), 'Add to the plan', about, status, act(async () => {
-        const result = await promoteProposal(id, x.id);
+      const promote = (where) => act(async () => {
+        const result = await promoteProposal(id, x.id, where);
         this.onPromoted();
-        this.announcer.say(`Added to the plan at position ${result.position}.`, 'proposals');
+        const when = where.offset_minutes !== undefined ? `, released at minute ${where.offset_minutes}` : '';
+        this.announcer.say(`Added to the plan at position ${result.position}${when}.`, 'proposals');
         return result.proposal;
-      })));
+      })();
+      actions.append(this.button(key('promote'), 'Add to the plan', `as the next question: ${about}`, status, () => promote({})));
+      place = this.placeForm(x, { status, about, key, promote });
     }
     const tools = el('details', { class: 'proposal-tools', 'data-key': key('tools') },
       el('summary', {}, 'Edit or merge', el('span', { class: 'visually-hidden' }, ` ${about}`)));
@@ -288,6 +292,72 @@ export class ProposalsPanel {
           return target;
         })));
     }
-    return tools;
+    return [place, tools];
+  }
+
+  /**
+   * "Add at another place" (hosts): a small form to promote as the next question (default), at
+   * a position among the questions still planned, or released at a minute after the start.
+   */
+  placeForm(x, { status, about, key, promote }) {
+    const whereKey = key('where');
+    const chosen = this.drafts.get(whereKey) ?? 'next';
+    const positionId = key('position');
+    const minuteId = key('minute');
+    const radio = (value, label) => {
+      const input = el('input', { type: 'radio', name: whereKey, value, 'data-key': `${whereKey}-${value}` });
+      input.checked = chosen === value;
+      input.addEventListener('change', () => { if (input.checked) this.drafts.set(whereKey, value); });
+      return el('label', { class: 'checkbox' }, input, ` ${label}`);
+    };
+    const position = this.field('input', positionId, { id: positionId, type: 'number', min: '1', step: '1', inputmode: 'numeric' });
+    const minute = this.field('input', minuteId, { id: minuteId, type: 'number', min: '0', step: '1', inputmode: 'numeric' });
+    const form = el('form', { novalidate: '' },
+      el('fieldset', { class: 'promote-place' },
+        el('legend', {}, 'Where in the plan'),
+        radio('next', 'As the next question'),
+        radio('position', 'At a position among the questions still to come'),
+        el('label', { for: positionId }, 'Position (1 is next)'), position,
+        radio('offset', 'Released by itself at a minute of the chat (placed next)'),
+        el('label', { for: minuteId }, 'Minute after the start'), minute),
+      el('button', { type: 'submit', class: 'small', 'data-key': key('promote-at') },
+        'Add at this place', el('span', { class: 'visually-hidden' }, ` ${about}`)));
+    const pick = (value) => () => {
+      this.drafts.set(whereKey, value);
+      form.querySelector(`input[value="${value}"]`).checked = true;
+    };
+    position.addEventListener('input', pick('position'));
+    minute.addEventListener('input', pick('offset'));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const where = form.querySelector('input[type="radio"]:checked')?.value ?? 'next';
+      const number = (input, min, what) => {
+        const n = Number(input.value);
+        if (input.value.trim() === '' || !Number.isInteger(n) || n < min) {
+          status.textContent = `Give the ${what} as a whole number from ${min}.`;
+          input.focus();
+          return null;
+        }
+        return n;
+      };
+      let body = {};
+      if (where === 'position') {
+        const n = number(position, 1, 'position');
+        if (n === null) return;
+        body = { position: n };
+      } else if (where === 'offset') {
+        const n = number(minute, 0, 'minute');
+        if (n === null) return;
+        body = { offset_minutes: n };
+      }
+      status.textContent = '';
+      try {
+        await promote(body);
+      } catch (e) {
+        status.textContent = `That did not work: ${errorText(e)}`;
+      }
+    });
+    return el('details', { class: 'proposal-tools', 'data-key': key('place') },
+      el('summary', {}, 'Add at another place', el('span', { class: 'visually-hidden' }, ` ${about}`)), form);
   }
 }
