@@ -7,6 +7,7 @@
 #
 # TWEETCHAT_BIN  path to the built server (required; nothing is built here)
 # DATABASE_URL   optional; without it the server starts its own PostgreSQL in the data dir
+# TWEETCHAT_ADMIN_HANDLE, TWEETCHAT_ADMIN_PASSWORD  optional; the site admin made at first start
 # CHROMIUM_PATH  optional; default /usr/bin/chromium (apt-get install chromium)
 # Extra arguments go to `node --test` (e.g. --test-name-pattern=transcript).
 set -euo pipefail
@@ -26,6 +27,11 @@ cd "$here"
 if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund
 fi
+
+# The site administrator the server creates at first start (no other way to make one without a
+# shell on the server); tests sign in with these. Ignored by a server that already has one.
+export TWEETCHAT_ADMIN_HANDLE="${TWEETCHAT_ADMIN_HANDLE:-@browseradmin}"
+export TWEETCHAT_ADMIN_PASSWORD="${TWEETCHAT_ADMIN_PASSWORD:-browser admin password}"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/tweetchat-browser.XXXXXX")"
 export TWEETCHAT_TEST_TMP="$tmp"

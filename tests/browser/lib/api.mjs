@@ -86,3 +86,13 @@ export function setRules({ host, series, base }, { holdPolicy = 'off', blockedTe
     method: 'PUT', token: host.token, body: { hold_policy: holdPolicy, blocked_terms: blockedTerms, slow_mode_seconds: slowModeSeconds }, base,
   });
 }
+
+/**
+ * The site administrator run.sh has the server create at first start (TWEETCHAT_ADMIN_HANDLE,
+ * TWEETCHAT_ADMIN_PASSWORD), or null when those are not set (a server started by hand).
+ */
+export function siteAdmin() {
+  const handle = process.env.TWEETCHAT_ADMIN_HANDLE;
+  const password = process.env.TWEETCHAT_ADMIN_PASSWORD;
+  return handle && password ? { handle, password } : null;
+}

@@ -5,8 +5,8 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { axeViolations, launch, screenshot, SIZES } from '../lib/browser.mjs';
-import { call, seriesPath, signUp, unique } from '../lib/api.mjs';
+import { axeViolations, launch, newContext, screenshot, SIZES } from '../lib/browser.mjs';
+import { call, seriesPath, signUp, siteAdmin, unique } from '../lib/api.mjs';
 import { eventually, signedInContext } from '../lib/chat.mjs';
 import { buildRule, describeRule, firstStartLocal, parseRule } from '../../../web/js/host/rrule.js';
 
@@ -217,6 +217,37 @@ test('someone who does not host the series is refused', async () => {
   assert.equal(await page.locator('#sr-manage').isVisible(), false);
   assert.deepEqual(context.problems, []);
   await context.close();
+});
+
+test('a site administrator who is not on the team manages the series, and is told so', { skip: siteAdmin() ? false : 'TWEETCHAT_ADMIN_HANDLE and TWEETCHAT_ADMIN_PASSWORD are not set' }, async () => {
+  const admin = siteAdmin();
+  const context = await newContext(browser);
+  const login = await context.request.post('/api/v1/auth/login', { data: { handle: admin.handle, password: admin.password } });
+  assert.equal(login.status(), 200, await login.text());
+  const members = await call(`${seriesPath(series)}/members`);
+  assert.equal(members.some((m) => m.handle.toLowerCase() === admin.handle.toLowerCase()), false, 'not on the team');
+
+  const page = await context.newPage();
+  await page.goto(hostUrl());
+  await page.locator('#h-tools').waitFor();
+  assert.equal(await status(page, '#h-admin-note'), 'You are managing this series as a site administrator.');
+  assert.equal(await page.locator('#h-admin-note').isVisible(), true);
+  // An admin may do what the owner may: the team is theirs to manage too.
+  await page.locator('#h-team-section').waitFor();
+
+  const title = `Renamed by the site admin ${unique('t')}`;
+  await page.locator('#h-title').fill(title);
+  await page.getByRole('button', { name: 'Save details' }).click();
+  await eventually(async () => (await status(page, '#h-details [data-done]')) === 'Details saved.', 'details saved');
+  assert.equal((await call(seriesPath(series))).title, title);
+  assert.deepEqual(context.problems, []);
+  await context.close();
+});
+
+test('the owner is not told they are an administrator', async () => {
+  const page = await openHostPage();
+  assert.equal(await page.locator('#h-admin-note').isVisible(), false);
+  await page.close();
 });
 
 let planned;

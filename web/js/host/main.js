@@ -1,8 +1,10 @@
-// The host page (?tag=WeNurses): for the series' owner and hosts, its details, recurrence,
-// sessions and their question plans, notices, moderation settings and (owner only) team. Anyone else gets a plain refusal.
+// The host page (?tag=WeNurses): for the series' owner and hosts, and site administrators, its
+// details, recurrence, sessions and their question plans, notices, moderation settings and
+// (owner and admins) team. Anyone else gets a plain refusal.
 
 import { ApiError, currentUser, getSeries, seriesMembers } from '../api.js';
 import { initAccountNav } from '../nav.js';
+import { getRules } from '../mod-api.js';
 import { RulesForm } from '../rules-form.js';
 import { initDetails } from './details.js';
 import { errorText } from './form.js';
@@ -16,10 +18,21 @@ const $ = (id) => document.getElementById(id);
 /** Why the page cannot be used, in words for the reader. */
 class Refusal extends Error {}
 
-/** The signed-in person's role in the series (owner, host, moderator), or null. */
+/** The signed-in person's role in the series (owner, host, moderator, admin), or null. */
 async function roleOf(user, hashtag) {
   const members = await seriesMembers(hashtag);
-  return members.find((m) => m.handle.toLowerCase() === user.handle.toLowerCase())?.role ?? null;
+  const role = members.find((m) => m.handle.toLowerCase() === user.handle.toLowerCase())?.role ?? null;
+  if (role !== null) return role;
+  // GET /me does not say who is a site administrator, so ask for something only the series'
+  // moderators and up may read: someone who is not on the team and still gets it is an admin
+  // (who may do what an owner may, in every series).
+  try {
+    await getRules(hashtag);
+    return 'admin';
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 403) return null;
+    throw e;
+  }
 }
 
 function showSeries(series) {
@@ -39,10 +52,11 @@ async function main() {
     link.hidden = false;
     if (!user) throw new Refusal(`Sign in as a host of ${series.hashtag} to manage it.`);
     const role = await roleOf(user, series.hashtag);
-    if (role !== 'owner' && role !== 'host') {
+    if (role !== 'owner' && role !== 'host' && role !== 'admin') {
       throw new Refusal(`Only the owner and hosts of ${series.hashtag} can manage it, and you are not one of them. Ask its owner to add you as a host.`);
     }
     showSeries(series);
+    $('h-admin-note').hidden = role !== 'admin';
     const refreshSessions = initSessions(series.hashtag);
     initDetails(series, (saved) => { showSeries(saved); refreshSessions(); });
     await Promise.all([
@@ -50,7 +64,7 @@ async function main() {
       initNotices(series.hashtag),
       RulesForm.inPage(document, 'h-rules').load(series.hashtag),
       refreshSessions(),
-      role === 'owner' ? initTeam(series.hashtag) : null,
+      role === 'owner' || role === 'admin' ? initTeam(series.hashtag) : null,
     ]);
     $('h-tools').hidden = false;
   } catch (e) {
