@@ -48,7 +48,8 @@ async function team(tag) {
   }
 }
 
-/** "Manage this series" for its owner and hosts; left hidden if who is signed in is unknown. */
+/** "Manage this series" for its owner, hosts and site administrators; left hidden if who is
+ * signed in is unknown. */
 async function manageLink(tag, members) {
   let user;
   try {
@@ -57,7 +58,7 @@ async function manageLink(tag, members) {
     return;
   }
   const mine = user && members.find((m) => m.handle.toLowerCase() === user.handle.toLowerCase());
-  if (!mine || !['owner', 'host'].includes(mine.role)) return;
+  if (!user?.is_admin && (!mine || !['owner', 'host'].includes(mine.role))) return;
   document.getElementById('sr-manage-link').href = `/host.html?tag=${encodeURIComponent(tag)}`;
   document.getElementById('sr-manage').hidden = false;
 }

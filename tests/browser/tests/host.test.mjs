@@ -228,7 +228,10 @@ test('a site administrator who is not on the team manages the series, and is tol
   assert.equal(members.some((m) => m.handle.toLowerCase() === admin.handle.toLowerCase()), false, 'not on the team');
 
   const page = await context.newPage();
-  await page.goto(hostUrl());
+  // The series page offers the admin its host tools, as it does its owner.
+  await page.goto(`/series.html?tag=${encodeURIComponent(series.hashtag.slice(1))}`);
+  await page.getByRole('link', { name: 'Manage this series' }).click();
+  await page.waitForURL('**/host.html?tag=*');
   await page.locator('#h-tools').waitFor();
   assert.equal(await status(page, '#h-admin-note'), 'You are managing this series as a site administrator.');
   assert.equal(await page.locator('#h-admin-note').isVisible(), true);

@@ -898,6 +898,12 @@ async fn the_first_administrator_comes_from_the_settings_and_may_moderate_any_se
     let (status, body) =
         app.post(&format!("/api/v1/sessions/{session}/messages/{message}/pin"), Some(admin), json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    // Pages learn who may manage every series from GET /me, and only of themselves.
+    let (_, me) = app.get("/api/v1/me", Some(admin)).await;
+    assert_eq!((me["handle"].as_str(), &me["is_admin"]), (Some("@root"), &json!(true)), "{me}");
+    let (_, me) = app.get("/api/v1/me", Some(&owner.token)).await;
+    assert_eq!(me["is_admin"], json!(false), "{me}");
+    assert!(login["user"].get("is_admin").is_none(), "others' views of a person do not say it: {login}");
 }
 
 #[tokio::test]

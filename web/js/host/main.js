@@ -4,7 +4,6 @@
 
 import { ApiError, currentUser, getSeries, seriesMembers } from '../api.js';
 import { initAccountNav } from '../nav.js';
-import { getRules } from '../mod-api.js';
 import { RulesForm } from '../rules-form.js';
 import { initDetails } from './details.js';
 import { errorText } from './form.js';
@@ -18,21 +17,13 @@ const $ = (id) => document.getElementById(id);
 /** Why the page cannot be used, in words for the reader. */
 class Refusal extends Error {}
 
-/** The signed-in person's role in the series (owner, host, moderator, admin), or null. */
+/** The signed-in person's role in the series (owner, host, moderator), 'admin' for a site
+ * administrator who is not on its team (they may do what an owner may), or null. */
 async function roleOf(user, hashtag) {
   const members = await seriesMembers(hashtag);
   const role = members.find((m) => m.handle.toLowerCase() === user.handle.toLowerCase())?.role ?? null;
-  if (role !== null) return role;
-  // GET /me does not say who is a site administrator, so ask for something only the series'
-  // moderators and up may read: someone who is not on the team and still gets it is an admin
-  // (who may do what an owner may, in every series).
-  try {
-    await getRules(hashtag);
-    return 'admin';
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 403) return null;
-    throw e;
-  }
+  if (role === 'owner' || role === 'host') return role;
+  return user.is_admin ? 'admin' : role;
 }
 
 function showSeries(series) {

@@ -139,10 +139,20 @@ pub async fn sign_out(State(state): State<AppState>, caller: SignedIn) -> Result
     Ok((StatusCode::NO_CONTENT, AppendHeaders([(SET_COOKIE, auth::clear_session_cookie(&state.config))])))
 }
 
+/// The signed-in person, as others see them, and what only they need to know of themselves.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeView {
+    #[serde(flatten)]
+    pub user: UserView,
+    /// A site administrator may manage every series (docs/moderation.md, "Roles"). Pages use it
+    /// to offer the host tools of series the person is not on the team of.
+    pub is_admin: bool,
+}
+
 /// The signed-in person.
-#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = UserView), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn me(caller: SignedIn) -> Json<UserView> {
-    Json(UserView::from(&caller.user))
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = MeView), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn me(caller: SignedIn) -> Json<MeView> {
+    Json(MeView { user: UserView::from(&caller.user), is_admin: caller.user.is_admin })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
