@@ -131,6 +131,8 @@ export class PlanEditor {
 
   async save() {
     this.status.textContent = '';
+    // Marks of an earlier refusal go: this save is judged afresh.
+    for (const marked of this.list.querySelectorAll('[aria-invalid="true"]')) marked.removeAttribute('aria-invalid');
     const blank = this.rows.findIndex((row) => !row.text.trim());
     if (blank >= 0) {
       this.status.textContent = `Question ${blank + 1} is empty: write it or remove it.`;

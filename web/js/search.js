@@ -41,7 +41,7 @@ function main() {
     const value = query.get(name);
     if (value) document.querySelector(`#search-form [name="${name}"]`).value = value;
   }
-  const sort = query.get('sort') in ORDERS ? query.get('sort') : 'relevance';
+  const sort = Object.hasOwn(ORDERS, query.get('sort') ?? '') ? query.get('sort') : 'relevance';
   document.getElementById('s-sort').value = sort;
   // Filters in use stay in sight, so nobody wonders why results are few.
   document.getElementById('s-filters').open = FIELDS.slice(1).some((name) => query.get(name));

@@ -421,21 +421,20 @@ impl<S: Socket> Connection<S> {
                 ),
             )
         };
-        // Hosts are exempt from slow mode. Its wait starts only for a post that passes every
-        // check made here: a post refused by the rate limit or the queue leaves it as it was.
-        let slowed = !self.role.can_host();
-        if slowed && let Some(wait) = room.slow_mode_wait(user.id) {
-            return Err(slow_mode(wait));
-        }
+        // Hosts are exempt from slow mode. Its turn is taken first, so that a post refused by it
+        // uses no rate-limit token, and given back if the rate limit or the queue refuses the
+        // post: the wait starts only for a post that passes every check made here.
+        let turn = if self.role.can_host() { None } else { room.take_slow_mode_turn(user.id).map_err(slow_mode)? };
         if let Err(not_until) = self.hub.limiter().check_key(&user.id) {
+            if let Some(turn) = turn {
+                room.give_back_slow_mode_turn(user.id, turn);
+            }
             let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
             return Err(with_id(
                 ErrorCode::RateLimited,
                 format!("at most {} posts a minute; try again in {:.1} s", config.posts_per_minute, wait.as_secs_f32()),
             ));
         }
-        // Taken again under the lock: another connection of the same person may have posted.
-        let turn = if slowed { room.take_slow_mode_turn(user.id).map_err(slow_mode)? } else { None };
         let post = NewPost {
             author_id: user.id,
             author_handle: user.handle.clone(),

@@ -203,14 +203,6 @@ impl Room {
         (seconds > 0).then(|| Duration::from_secs(u64::from(seconds)))
     }
 
-    /// Slow mode: how long until the participant may post again; `None`: now. Only looks, so a
-    /// post refused by a later check does not start the wait.
-    pub(crate) fn slow_mode_wait(&self, user: Uuid) -> Option<Duration> {
-        let interval = self.slow_mode_interval()?;
-        let since = lock(&self.core.moderation.last_post).get(&user)?.elapsed();
-        (since < interval).then(|| interval - since)
-    }
-
     /// Slow mode: takes the participant's turn to post, or says how long until they may. Taken
     /// once the post has passed the other checks on arrival; if it is refused after all, give the
     /// turn back with [`Room::give_back_slow_mode_turn`]. `Ok(None)`: slow mode is off.

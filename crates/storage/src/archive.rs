@@ -266,10 +266,6 @@ impl ExportDocument {
         let hashtag = Hashtag::parse(&self.series.hashtag)?;
         Title::parse(&self.series.title)?;
         Title::parse(&self.session.title)?;
-        Description::parse(&self.series.description).map_err(|e| match e {
-            DomainError::Invalid { reason, .. } => invalid("series.description", reason),
-            other => other.into(),
-        })?;
         if self.series.time_zone.parse::<chrono_tz::Tz>().is_err() {
             return Err(invalid("series.time_zone", "is not an IANA time zone name"));
         }
@@ -468,7 +464,6 @@ impl Database {
         // Stored in the form creating them here would give: trimmed.
         let series_title = Title::parse(&document.series.title)?;
         let session_title = Title::parse(&document.session.title)?;
-        let description = Description::parse(&document.series.description)?;
         let mut tx = self.pool.begin().await?;
         let series_id: Option<Uuid> = sqlx::query_scalar("SELECT id FROM series WHERE hashtag_key = $1 FOR UPDATE")
             .bind(hashtag.key())
@@ -477,6 +472,12 @@ impl Database {
         let series_id = match series_id {
             Some(id) => id,
             None => {
+                // Checked only for a series the file creates: an existing series keeps its own
+                // description, and one exported before this rule may not meet it.
+                let description = Description::parse(&document.series.description).map_err(|e| match e {
+                    DomainError::Invalid { reason, .. } => invalid("series.description", reason),
+                    other => other.into(),
+                })?;
                 let id = Uuid::now_v7();
                 sqlx::query(
                     "INSERT INTO series (id, hashtag, hashtag_key, title, description, time_zone, owner_id)

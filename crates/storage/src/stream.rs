@@ -7,6 +7,7 @@ use crate::{Database, StorageError};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 use tweetchat_domain::moderation::{HoldCheck, HoldPolicy, hold_reason};
 use tweetchat_domain::{DomainError, SessionStatus};
 use uuid::Uuid;
@@ -646,6 +647,25 @@ pub(crate) struct InsertRows {
     mentions: Vec<String>,
 }
 
+/// The statement of [`InsertRows::insert_and_advance`], built once: every commit runs it.
+static INSERT_AND_ADVANCE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH inserted AS (
+            INSERT INTO messages (id, session_id, seq, kind, author_id, client_id, text, reply_to, quote_of,
+                                  answers_question, answers_unreleased, hashtags, mentions, created_at)
+            SELECT r.id, $1, r.seq, 'post', r.author_id, r.client_id, r.text, r.reply_to, r.quote_of,
+                   r.answers_question, r.answers_unreleased,
+                   COALESCE(string_to_array(NULLIF(r.hashtags, ''), ' '), '{{}}'),
+                   COALESCE(string_to_array(NULLIF(r.mentions, ''), ' '), '{{}}'), $16
+              FROM UNNEST($3::uuid[], $4::int8[], $5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::uuid[],
+                          $10::int4[], $11::bool[], $12::text[], $13::text[])
+                AS r(id, seq, author_id, client_id, text, reply_to, quote_of, answers_question, answers_unreleased,
+                     hashtags, mentions))
+         {}",
+        crate::notify::advance_stream_sql(1, 2, 14, 15)
+    )
+});
+
 impl InsertRows {
     pub(crate) fn push(&mut self, m: &StoredMessage) {
         self.id.push(m.id);
@@ -670,39 +690,25 @@ impl InsertRows {
         now: DateTime<Utc>,
         last_seq: i64,
     ) -> Result<(), StorageError> {
-        sqlx::query(&format!(
-            "WITH inserted AS (
-                INSERT INTO messages (id, session_id, seq, kind, author_id, client_id, text, reply_to, quote_of,
-                                      answers_question, answers_unreleased, hashtags, mentions, created_at)
-                SELECT r.id, $1, r.seq, 'post', r.author_id, r.client_id, r.text, r.reply_to, r.quote_of,
-                       r.answers_question, r.answers_unreleased,
-                       COALESCE(string_to_array(NULLIF(r.hashtags, ''), ' '), '{{}}'),
-                       COALESCE(string_to_array(NULLIF(r.mentions, ''), ' '), '{{}}'), $16
-                  FROM UNNEST($3::uuid[], $4::int8[], $5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::uuid[],
-                              $10::int4[], $11::bool[], $12::text[], $13::text[])
-                    AS r(id, seq, author_id, client_id, text, reply_to, quote_of, answers_question, answers_unreleased,
-                         hashtags, mentions))
-             {}",
-            crate::notify::advance_stream_sql(1, 2, 14, 15)
-        ))
-        .bind(session_id)
-        .bind(last_seq)
-        .bind(&self.id)
-        .bind(&self.seq)
-        .bind(&self.author_id)
-        .bind(&self.client_id)
-        .bind(&self.text)
-        .bind(&self.reply_to)
-        .bind(&self.quote_of)
-        .bind(&self.answers_question)
-        .bind(&self.answers_unreleased)
-        .bind(&self.hashtags)
-        .bind(&self.mentions)
-        .bind(crate::notify::STREAM_CHANNEL)
-        .bind(crate::notify::PEER_WINDOW_SECONDS)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+        sqlx::query(&INSERT_AND_ADVANCE)
+            .bind(session_id)
+            .bind(last_seq)
+            .bind(&self.id)
+            .bind(&self.seq)
+            .bind(&self.author_id)
+            .bind(&self.client_id)
+            .bind(&self.text)
+            .bind(&self.reply_to)
+            .bind(&self.quote_of)
+            .bind(&self.answers_question)
+            .bind(&self.answers_unreleased)
+            .bind(&self.hashtags)
+            .bind(&self.mentions)
+            .bind(crate::notify::STREAM_CHANNEL)
+            .bind(crate::notify::PEER_WINDOW_SECONDS)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
         Ok(())
     }
 }

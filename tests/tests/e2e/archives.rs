@@ -420,6 +420,7 @@ async fn search_finds_by_word_respects_filters_and_never_returns_hidden_messages
     // A NUL cannot reach PostgreSQL as text: a clear refusal, not a server error.
     let (status, body) = search("q=check%00list").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| m.starts_with("q:")), "{body}");
     let (status, _) = search("q=").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -54,6 +54,16 @@ async fn malformed_frames_get_error_frames_and_the_connection_stays_open() {
         let frame = ws.until(|f| matches!(f, ServerFrame::Error { .. })).await;
         assert_eq!(error_code(&frame), Some(code), "{client_id:?}/{text:?}: {frame:?}");
     }
+    // A reply or quote must name a message of this session: checked in the group commit.
+    for (client_id, field) in [("ref-1", "reply_to"), ("ref-2", "quote_of")] {
+        let frame = format!(
+            r#"{{"type":"post","client_id":"{client_id}","text":"about that","{field}":"{}"}}"#,
+            uuid::Uuid::now_v7()
+        );
+        ws.socket.send(Message::text(frame)).await.expect("send");
+        let answer = ws.answer_to(client_id).await;
+        assert_eq!(error_code(&answer), Some(ErrorCode::NotFound), "{field}: {answer:?}");
+    }
     ws.send(&ClientFrame::Ping { nonce: Some("still here?".into()) }).await;
     assert!(
         matches!(ws.until(|f| matches!(f, ServerFrame::Pong { .. })).await, ServerFrame::Pong { nonce: Some(n) } if n == "still here?")

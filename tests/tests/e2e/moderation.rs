@@ -784,7 +784,11 @@ async fn tokens_without_the_right_scope_cannot_create_series_import_edit_the_pro
     let (status, body) = chat.app.post("/api/v1/series", Some(&read_only), series.clone()).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "creating a series makes an owner: {body}");
     let (status, body) = chat.app.post("/api/v1/archives/import", Some(&read_only), json!({"hello": "world"})).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "importing may create a series, refused unread: {body}");
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "importing may create a series, refused before the file is parsed: {body}"
+    );
     for token in [&read_only, &moderate] {
         let profile = json!({"display_name": "Taken over"});
         let (status, body) = chat.app.request(Method::PATCH, "/api/v1/me", Some(token), Some(profile)).await;

@@ -164,11 +164,12 @@ async fn sign_in_and_sign_out_control_the_token() {
     assert_eq!(me["bio"], "Ward 7, nights.");
 }
 
-/// A JSON export of an empty archived chat of `#Imported`, whose series has `description`.
-fn export_with_description(description: &str) -> serde_json::Value {
+/// A JSON export of an empty archived chat of `#Imported` `days_ago`, whose series has
+/// `description`.
+fn export_with_description(description: &str, days_ago: i64) -> serde_json::Value {
     use tweetchat_domain::archive::{Figures, FiguresContext};
     use tweetchat_storage::archive::{EXPORT_FORMAT, EXPORT_VERSION, ExportDocument, ExportSeries, ExportSession};
-    let starts_at = chrono::Utc::now() - chrono::Duration::days(7);
+    let starts_at = chrono::Utc::now() - chrono::Duration::days(days_ago);
     let context =
         FiguresContext { hashtag: "#Imported", start: starts_at, returning: &Default::default(), viewers_peak: None };
     let document = ExportDocument {
@@ -226,14 +227,21 @@ async fn a_series_description_has_one_rule_for_create_edit_and_import() {
     assert_eq!(status, 422, "{answer}");
 
     let (status, answer) =
-        app.post("/api/v1/archives/import", Some(&host.token), export_with_description(&too_long)).await;
+        app.post("/api/v1/archives/import", Some(&host.token), export_with_description(&too_long, 7)).await;
     assert_eq!(status, 422, "imports follow the rule too: {answer}");
     assert!(answer["error"]["message"].as_str().is_some_and(|m| m.starts_with("series.description:")), "{answer}");
     let (status, _) = app.get("/api/v1/series/Imported", None).await;
     assert_eq!(status, 404, "nothing of the refused file was imported");
     let (status, answer) =
-        app.post("/api/v1/archives/import", Some(&host.token), export_with_description(&padded)).await;
+        app.post("/api/v1/archives/import", Some(&host.token), export_with_description(&padded, 7)).await;
     assert_eq!(status, 201, "{answer}");
     let (_, imported) = app.get("/api/v1/series/Imported", None).await;
     assert_eq!(imported["description"], longest.as_str(), "stored trimmed, as when created");
+    // Into a series that exists, the file's description is not used, so it is not checked
+    // either: a file exported before the rule still imports.
+    let (status, answer) =
+        app.post("/api/v1/archives/import", Some(&host.token), export_with_description(&too_long, 8)).await;
+    assert_eq!(status, 201, "{answer}");
+    let (_, imported) = app.get("/api/v1/series/Imported", None).await;
+    assert_eq!(imported["description"], longest.as_str(), "the series keeps its own");
 }

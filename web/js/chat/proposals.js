@@ -350,11 +350,16 @@ export class ProposalsPanel {
         if (n === null) return;
         body = { offset_minutes: n };
       }
+      const submit = form.querySelector('button[type="submit"]');
+      if (submit.disabled) return;
       status.textContent = '';
+      submit.disabled = true; // one promotion per press, however often Enter is pressed
       try {
         await promote(body);
       } catch (e) {
         status.textContent = `That did not work: ${errorText(e)}`;
+      } finally {
+        submit.disabled = false;
       }
     });
     return el('details', { class: 'proposal-tools', 'data-key': key('place') },

@@ -308,6 +308,15 @@ pub enum SearchSort {
     Newest,
 }
 
+impl From<SearchSort> for SearchOrder {
+    fn from(sort: SearchSort) -> Self {
+        match sort {
+            SearchSort::Relevance => SearchOrder::Relevance,
+            SearchSort::Newest => SearchOrder::Newest,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResult {
     pub message_id: Uuid,
@@ -356,6 +365,9 @@ pub async fn search(
     if text.is_empty() || text.chars().count() > 200 {
         return Err(ApiError::Invalid("q: must be 1 to 200 characters".into()));
     }
+    if text.contains('\0') {
+        return Err(ApiError::Invalid("q: must not contain NUL characters".into()));
+    }
     let (offset, limit) = PageQuery { offset: params.offset, limit: params.limit }.bounds(20, 100)?;
     let hashtag = params.hashtag.as_deref().map(Hashtag::parse).transpose()?;
     let author = params.author.as_deref().map(Handle::parse).transpose()?;
@@ -366,10 +378,7 @@ pub async fn search(
         from: params.from,
         to: params.to,
         question: params.question,
-        order: match params.sort.unwrap_or(SearchSort::Relevance) {
-            SearchSort::Relevance => SearchOrder::Relevance,
-            SearchSort::Newest => SearchOrder::Newest,
-        },
+        order: params.sort.map_or(SearchOrder::Relevance, SearchOrder::from),
         offset,
         limit: limit + 1,
     };
