@@ -3,9 +3,8 @@
 
 import { el } from './dom.js';
 import { seriesHref, transcriptHref } from './session-card.js';
+import { plural } from './text.js';
 import { formatDateTime } from './time.js';
-
-const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
 export function archiveCard({ session, figures }) {
   const facts = [

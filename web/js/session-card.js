@@ -24,6 +24,11 @@ export function transcriptHref(id) {
   return `/transcript.html?session=${encodeURIComponent(id)}`;
 }
 
+/** The post-chat digest page of a session. */
+export function digestHref(id) {
+  return `/digest.html?session=${encodeURIComponent(id)}`;
+}
+
 /** The series page of a hashtag ("#WeNurses" → /series.html?tag=WeNurses). */
 export function seriesHref(hashtag) {
   return `/series.html?tag=${encodeURIComponent(hashtag.replace(/^#/, ''))}`;

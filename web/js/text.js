@@ -92,3 +92,8 @@ export function safeNext(next) {
   }
   return next;
 }
+
+/** "1 answer", "2 answers"; `many` for irregular plurals. */
+export function plural(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}

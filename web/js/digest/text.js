@@ -1,16 +1,13 @@
 // The post-chat digest as words: counts, links and the plain-text version that "Copy as text"
 // puts on the clipboard. No DOM, so Node can test it; digest/view.js builds the page.
 
-import { safeHref } from '../text.js';
+import { transcriptHref } from '../session-card.js';
+import { plural, safeHref } from '../text.js';
 import { formatDateTime, formatInZone, formatTime, localTimeZone } from '../time.js';
 
 /** How many top contributors the digest names (the figures keep ten). */
 export const TOP_CONTRIBUTORS = 5;
 
-/** "1 answer", "2 answers". */
-export function plural(n, one, many = `${one}s`) {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 /** "shared once", "shared 3 times". */
 export function sharedTimes(n) {
@@ -22,14 +19,9 @@ export function sharedTimes(n) {
  * absolute (its public address), the page links stay on the address the reader is using.
  */
 export function transcriptPath(sessionId, permalink) {
-  const base = `/transcript.html?session=${encodeURIComponent(sessionId)}`;
+  const base = transcriptHref(sessionId);
   const hash = /#m-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.exec(permalink ?? '');
   return hash ? `${base}${hash[0]}` : base;
-}
-
-/** The digest page of a session. */
-export function digestHref(sessionId) {
-  return `/digest.html?session=${encodeURIComponent(sessionId)}`;
 }
 
 /** The links shared that are web links (http or https), with the address to link to. */

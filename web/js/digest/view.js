@@ -2,7 +2,8 @@
 // ever text, and links shared are http(s) only, marked as user content.
 
 import { el } from '../dom.js';
-import { keyFigures, plural, sharedLinks, sharedTimes, topContributors, transcriptPath } from './text.js';
+import { plural } from '../text.js';
+import { keyFigures, sharedLinks, sharedTimes, topContributors, transcriptPath } from './text.js';
 
 /** The key figures and the top contributors. */
 export function figuresPart(figures) {

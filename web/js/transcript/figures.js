@@ -3,7 +3,7 @@
 
 import { exportPath } from '../api.js';
 import { el } from '../dom.js';
-import { digestHref } from '../digest/text.js';
+import { digestHref } from '../session-card.js';
 import { safeHref } from '../text.js';
 import { activityChart } from './activity-chart.js';
 import { wordCloud } from './word-cloud.js';
