@@ -10,14 +10,14 @@
 //!   every (re)connection it reads where each open room's stream ends and catches up. It pings
 //!   its connection now and then, so a connection that died silently is noticed too.
 //! - **The heartbeat**, every [`HEARTBEAT_INTERVAL`], records that this instance is alive,
-//!   stores its rooms' presence counts, reads the other live instances' counts for the same
-//!   rooms (clients are told the sums), and catches every open room up as a safety net: a
+//!   stores who is in its rooms, reads who is in the same rooms on the other live instances
+//!   (clients are told each person once, and every viewer), and catches every open room up as a safety net: a
 //!   notice a writer skipped because it did not know this instance yet is made up for within
 //!   one interval. At a graceful stop it removes the instance's row, so the others stop
 //!   counting its clients at once; after a crash they stop after [`ALIVE_WITHIN`].
 
 use crate::Hub;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use tokio::time::{Instant, interval_at};
 use tokio_util::sync::CancellationToken;
@@ -185,7 +185,7 @@ async fn beat(hub: &Hub, address: &str) -> Result<Heartbeat, StorageError> {
         })
         .collect();
     db.write_presence(&here).await?;
-    let elsewhere: HashMap<_, _> = if beat.alive > 1 {
+    let mut elsewhere: HashMap<_, _> = if beat.alive > 1 {
         let ids: Vec<_> = rooms.iter().map(|room| room.session_id()).collect();
         db.others_presence(&ids, ALIVE_WITHIN).await?.into_iter().map(|p| (p.session_id, p)).collect()
     } else {
@@ -193,8 +193,10 @@ async fn beat(hub: &Hub, address: &str) -> Result<Heartbeat, StorageError> {
     };
     let mut peaks = Vec::new();
     for room in &rooms {
-        let counts = elsewhere.get(&room.session_id()).copied().unwrap_or_default();
-        room.set_presence_elsewhere(counts.participants, counts.viewers);
+        match elsewhere.remove(&room.session_id()) {
+            Some(there) => room.set_presence_elsewhere(there.participants.into_iter().collect(), there.viewers),
+            None => room.set_presence_elsewhere(HashSet::new(), 0),
+        }
         if let Some(peak) = room.unrecorded_peak() {
             peaks.push((room.session_id(), peak));
         }

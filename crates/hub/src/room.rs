@@ -81,22 +81,46 @@ struct Presence {
     /// Connections per signed-in person: one person on two devices counts once.
     participants: HashMap<Uuid, u32>,
     viewers: u64,
-    /// The counts of this room on the other live instances, summed (see `crate::cluster`).
-    elsewhere: (u64, u64),
+    /// The participants of this room on the other live instances (see `crate::cluster`).
+    participants_elsewhere: HashSet<Uuid>,
+    /// How many of those are not connected here too: kept as people come and go, so that the
+    /// total is not a set union at every join.
+    only_elsewhere: u64,
+    viewers_elsewhere: u64,
     last_sent: (u64, u64),
     /// The highest total written to `sessions.viewers_peak` by this instance.
     peak_recorded: u64,
 }
 
 impl Presence {
-    fn here(&self) -> (u64, u64) {
-        (self.participants.len() as u64, self.viewers)
+    /// What clients are told: each person once across all live instances, and every viewer.
+    fn total(&self) -> (u64, u64) {
+        (self.participants.len() as u64 + self.only_elsewhere, self.viewers + self.viewers_elsewhere)
     }
 
-    /// What clients are told: the counts across all live instances.
-    fn total(&self) -> (u64, u64) {
-        let (participants, viewers) = self.here();
-        (participants + self.elsewhere.0, viewers + self.elsewhere.1)
+    fn join(&mut self, user: Uuid) {
+        let connections = self.participants.entry(user).or_default();
+        *connections += 1;
+        if *connections == 1 && self.participants_elsewhere.contains(&user) {
+            self.only_elsewhere = self.only_elsewhere.saturating_sub(1);
+        }
+    }
+
+    fn leave(&mut self, user: Uuid) {
+        let Some(connections) = self.participants.get_mut(&user) else { return };
+        *connections -= 1;
+        if *connections == 0 {
+            self.participants.remove(&user);
+            if self.participants_elsewhere.contains(&user) {
+                self.only_elsewhere += 1;
+            }
+        }
+    }
+
+    fn set_elsewhere(&mut self, participants: HashSet<Uuid>, viewers: u64) {
+        self.only_elsewhere = participants.iter().filter(|id| !self.participants.contains_key(id)).count() as u64;
+        self.participants_elsewhere = participants;
+        self.viewers_elsewhere = viewers;
     }
 }
 
@@ -249,7 +273,7 @@ impl Room {
         self.core.last_used.touch();
         let mut state = self.core.state();
         match participant {
-            Some(user) => *state.presence.participants.entry(user).or_default() += 1,
+            Some(user) => state.presence.join(user),
             None => state.presence.viewers += 1,
         }
         // Small rooms record a new peak at once; big ones at the next heartbeat, so a crowd
@@ -288,14 +312,7 @@ impl Room {
     pub(crate) fn leave(&self, participant: Option<Uuid>) {
         let mut state = self.core.state();
         match participant {
-            Some(user) => {
-                if let Some(count) = state.presence.participants.get_mut(&user) {
-                    *count -= 1;
-                    if *count == 0 {
-                        state.presence.participants.remove(&user);
-                    }
-                }
-            }
+            Some(user) => state.presence.leave(user),
             None => state.presence.viewers = state.presence.viewers.saturating_sub(1),
         }
     }
@@ -305,14 +322,15 @@ impl Room {
         self.core.state().presence.total()
     }
 
-    /// Participants and viewers connected to this instance.
-    pub fn presence_here(&self) -> (u64, u64) {
-        self.core.state().presence.here()
+    /// The participants connected to this instance, and its number of viewers.
+    pub fn presence_here(&self) -> (Vec<Uuid>, u64) {
+        let state = self.core.state();
+        (state.presence.participants.keys().copied().collect(), state.presence.viewers)
     }
 
-    /// Records this room's counts on the other live instances (from the last heartbeat).
-    pub(crate) fn set_presence_elsewhere(&self, participants: u64, viewers: u64) {
-        self.core.state().presence.elsewhere = (participants, viewers);
+    /// Records who is in this room on the other live instances (from the last heartbeat).
+    pub(crate) fn set_presence_elsewhere(&self, participants: HashSet<Uuid>, viewers: u64) {
+        self.core.state().presence.set_elsewhere(participants, viewers);
     }
 
     /// The database's stream is known to reach `last_seq`: the room's follower task catches up
@@ -446,5 +464,39 @@ impl Room {
     /// The newest `seq` this room has published.
     pub fn last_seq(&self) -> i64 {
         self.core.state().last_seq
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Presence;
+    use std::collections::HashSet;
+    use uuid::Uuid;
+
+    #[test]
+    fn a_person_connected_here_and_elsewhere_counts_once_as_they_come_and_go() {
+        let (ann, bob, cat) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let mut presence = Presence::default();
+        presence.join(ann);
+        presence.join(ann); // a second tab here
+        presence.viewers = 2;
+        assert_eq!(presence.total(), (1, 2));
+
+        presence.set_elsewhere(HashSet::from([ann, bob]), 3);
+        assert_eq!(presence.total(), (2, 5), "ann is here and elsewhere: once");
+        presence.join(bob);
+        assert_eq!(presence.total(), (2, 5), "bob arrives here too: still two people");
+        presence.leave(ann);
+        assert_eq!(presence.total(), (2, 5), "one of ann's two tabs here closes");
+        presence.leave(ann);
+        assert_eq!(presence.total(), (2, 5), "ann has gone from here, but is still elsewhere");
+        presence.leave(bob);
+        presence.join(cat);
+        assert_eq!(presence.total(), (3, 5));
+        presence.set_elsewhere(HashSet::new(), 0);
+        assert_eq!(presence.total(), (1, 2), "the other instance went away");
+        presence.leave(cat);
+        presence.leave(cat); // more leaves than joins change nothing
+        assert_eq!(presence.total(), (0, 2));
     }
 }

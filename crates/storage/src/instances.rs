@@ -1,6 +1,7 @@
 //! The instances sharing this database. Each one sends a heartbeat every few seconds, so the
 //! others know it is alive: writers notify it of new stream entries while it is (see
-//! [`crate::notify`]), and presence counts are summed over the live ones. Times are the
+//! [`crate::notify`]), and presence is shared: the participants of each room (by id, so that a
+//! person on two instances counts once) and its number of viewers. Times are the
 //! database's `now()`, so the instances need not agree on the time.
 
 use crate::{Database, StorageError};
@@ -17,11 +18,11 @@ pub struct Heartbeat {
     pub joined: bool,
 }
 
-/// Presence counts of one room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Who is in one room: its signed-in participants, and how many anonymous viewers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RoomPresence {
     pub session_id: Uuid,
-    pub participants: u64,
+    pub participants: Vec<Uuid>,
     pub viewers: u64,
 }
 
@@ -70,11 +71,16 @@ impl Database {
     /// means a room this instance has forgotten cannot leave a stale count behind. Call after
     /// a [`Database::heartbeat`], which creates the instance's row.
     pub async fn write_presence(&self, rooms: &[RoomPresence]) -> Result<(), StorageError> {
-        let occupied: Vec<&RoomPresence> = rooms.iter().filter(|r| r.participants > 0 || r.viewers > 0).collect();
-        let count = |n: u64| i32::try_from(n).unwrap_or(i32::MAX);
+        let occupied: Vec<&RoomPresence> =
+            rooms.iter().filter(|r| !r.participants.is_empty() || r.viewers > 0).collect();
+        let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         let ids: Vec<Uuid> = occupied.iter().map(|r| r.session_id).collect();
-        let participants: Vec<i32> = occupied.iter().map(|r| count(r.participants)).collect();
-        let viewers: Vec<i32> = occupied.iter().map(|r| count(r.viewers)).collect();
+        let participants: Vec<i32> = occupied.iter().map(|r| count(r.participants.len())).collect();
+        let viewers: Vec<i32> =
+            occupied.iter().map(|r| count(usize::try_from(r.viewers).unwrap_or(usize::MAX))).collect();
+        // A uuid[][] must be rectangular, so each room's people travel as one text of ids.
+        let people: Vec<String> =
+            occupied.iter().map(|r| r.participants.iter().map(Uuid::to_string).collect::<Vec<_>>().join(" ")).collect();
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM room_presence WHERE instance_id = $1 AND session_id <> ALL($2)")
             .bind(self.instance_id)
@@ -83,16 +89,20 @@ impl Database {
             .await?;
         if !occupied.is_empty() {
             sqlx::query(
-                "INSERT INTO room_presence (instance_id, session_id, participants, viewers)
-                 SELECT $1, r.session_id, r.participants, r.viewers
-                   FROM UNNEST($2::uuid[], $3::int4[], $4::int4[]) AS r(session_id, participants, viewers)
+                "INSERT INTO room_presence (instance_id, session_id, participants, viewers, participant_ids)
+                 SELECT $1, r.session_id, r.participants, r.viewers,
+                        COALESCE(string_to_array(NULLIF(r.people, ''), ' ')::uuid[], '{}')
+                   FROM UNNEST($2::uuid[], $3::int4[], $4::int4[], $5::text[])
+                     AS r(session_id, participants, viewers, people)
                  ON CONFLICT (instance_id, session_id)
-                 DO UPDATE SET participants = EXCLUDED.participants, viewers = EXCLUDED.viewers",
+                 DO UPDATE SET participants = EXCLUDED.participants, viewers = EXCLUDED.viewers,
+                               participant_ids = EXCLUDED.participant_ids",
             )
             .bind(self.instance_id)
             .bind(&ids)
             .bind(&participants)
             .bind(&viewers)
+            .bind(&people)
             .execute(&mut *tx)
             .await?;
         }
@@ -117,32 +127,38 @@ impl Database {
         Ok(())
     }
 
-    /// The presence counts of these rooms on the other live instances, summed per room; rooms
-    /// with nobody elsewhere are left out.
+    /// Who is in these rooms on the other live instances: the participants of all of them
+    /// (each person once) and the viewers summed, per room; rooms with nobody elsewhere are
+    /// left out.
     pub async fn others_presence(
         &self,
         sessions: &[Uuid],
         alive_within: Duration,
     ) -> Result<Vec<RoomPresence>, StorageError> {
-        let rows: Vec<(Uuid, i64, i64)> = sqlx::query_as(
-            "SELECT p.session_id, sum(p.participants)::int8, sum(p.viewers)::int8
-               FROM room_presence p JOIN instances i ON i.id = p.instance_id
-              WHERE p.session_id = ANY($1) AND p.instance_id <> $2
-                AND i.heartbeat_at > now() - make_interval(secs => $3)
-              GROUP BY p.session_id",
+        let rows: Vec<(Uuid, Vec<Uuid>, i64)> = sqlx::query_as(
+            "WITH live AS (
+                 SELECT p.session_id, p.participant_ids, p.viewers
+                   FROM room_presence p JOIN instances i ON i.id = p.instance_id
+                  WHERE p.session_id = ANY($1) AND p.instance_id <> $2
+                    AND i.heartbeat_at > now() - make_interval(secs => $3))
+             SELECT l.session_id,
+                    ARRAY(SELECT DISTINCT person FROM live o, unnest(o.participant_ids) AS person
+                           WHERE o.session_id = l.session_id),
+                    sum(l.viewers)::int8
+               FROM live l
+              GROUP BY l.session_id",
         )
         .bind(sessions)
         .bind(self.instance_id)
         .bind(alive_within.as_secs_f64())
         .fetch_all(&self.pool)
         .await?;
-        let count = |n: i64| u64::try_from(n).unwrap_or_default();
         Ok(rows
             .into_iter()
             .map(|(session_id, participants, viewers)| RoomPresence {
                 session_id,
-                participants: count(participants),
-                viewers: count(viewers),
+                participants,
+                viewers: u64::try_from(viewers).unwrap_or_default(),
             })
             .collect())
     }

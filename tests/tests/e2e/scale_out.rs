@@ -158,17 +158,31 @@ async fn three_instances_show_every_participant_the_same_gap_free_stream() {
 
     // Two participants on each instance.
     let mut clients = Vec::new();
+    let mut first = None;
     for i in 0..6 {
         let api = &apis[i % 3];
         let user = api.sign_up(&format!("p{i}")).await;
         let client = api.connect(session, Some(&user.token)).await;
         clients.push(client);
+        first.get_or_insert(user);
     }
-    // Presence is the sum over the instances: each client hears of all six people.
+    // Presence counts across the instances: each client hears of all six people.
     for client in &mut clients {
         let presence = client.until(|f| matches!(f, ServerFrame::Presence { participants: 6, .. })).await;
         assert!(matches!(presence, ServerFrame::Presence { participants: 6, viewers: 0 }), "{presence:?}");
     }
+    // p0 (on instance 0) opens a second tab that reaches instance 1, then a viewer joins there
+    // too: instances 0 and 2 learn of both from the same heartbeat of instance 1, and must
+    // count p0 once (six people and one viewer, where adding counts up would say seven).
+    let p0 = first.expect("p0");
+    let second_tab = apis[1].connect(session, Some(&p0.token)).await;
+    let viewer = apis[1].connect(session, None).await;
+    for i in [0, 2] {
+        let client = &mut clients[i];
+        let presence = client.until(|f| matches!(f, ServerFrame::Presence { viewers: 1, .. })).await;
+        assert!(matches!(presence, ServerFrame::Presence { participants: 6, viewers: 1 }), "{presence:?}");
+    }
+    drop((second_tab, viewer));
     let start = clients[0].welcome.last_seq;
 
     // Everybody posts at once, each through their own instance.
